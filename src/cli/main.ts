@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+import { serveCommand, SERVE_HELP } from './serve.js';
+
+const HELP = `durable-mcp: MCP servers whose sessions survive restarts and deploys
+
+Usage:
+  durable-mcp serve [options]     run the server (durable-mcp serve --help)
+  durable-mcp bridge <url> [...]  stdio-to-HTTP bridge with session recovery (durable-mcp bridge --help)
+  durable-mcp --help | --version
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return serveCommand(rest);
+    case 'bridge': {
+      const { bridgeCommand } = await import('../bridge/index.js');
+      return bridgeCommand(rest);
+    }
+    case '--version':
+    case '-v':
+      process.stdout.write(`${(await import('./serve.js')).SERVER_VERSION}\n`);
+      return 0;
+    case undefined:
+    case '--help':
+    case '-h':
+    case 'help':
+      process.stdout.write(HELP + '\n' + SERVE_HELP);
+      return 0;
+    default:
+      process.stderr.write(`durable-mcp: unknown command '${command}'\n\n${HELP}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`durable-mcp: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,168 @@
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { DurableApp } from '../runtime/app.js';
+import { loadApiKeys } from '../runtime/auth/api-keys.js';
+import { createLogger } from '../runtime/ops/logger.js';
+import { createDurableServer, generateId } from '../runtime/server.js';
+import { openStore } from '../store/open.js';
+import { isLoopback, listen } from '../node/listen.js';
+import { parseDuration, parsePositiveInt } from './durations.js';
+
+export const SERVE_HELP = `durable-mcp serve: run the MCP server (Streamable HTTP at /mcp)
+
+Usage: durable-mcp serve [options]
+
+Options (each also read from the environment variable shown):
+  --port <n>                 TCP port (PORT; default 8080)
+  --host <addr>              bind address (DURABLE_MCP_HOST; default 127.0.0.1).
+                             Anything but loopback requires API keys.
+  --store <url>              pglite:<dir> (embedded, one process) or postgres://user:pass@host/db
+                             (DATABASE_URL, then DURABLE_MCP_STORE; default pglite:./.durable-mcp)
+  --app <module>             module whose default export (or 'app' export) is a DurableApp
+                             (DURABLE_MCP_APP; default: the built-in memory app)
+  --deployment-id <id>       names this build in logs, headers and 404s (DEPLOYMENT_ID; default generated)
+  --api-keys-file <file>     API keys, one "principal:secret" or "principal:sha256:<hex>" per line
+                             (DURABLE_MCP_API_KEYS_FILE). Keys may also be given inline as
+                             DURABLE_MCP_API_KEYS="alice:secret1,bob:secret2".
+  --allowed-hosts <list>     Host header names accepted, comma separated, or 'any'
+                             (DURABLE_MCP_ALLOWED_HOSTS; default: loopback names when bound to
+                             loopback, otherwise 'any')
+  --allowed-origins <list>   extra browser Origin hostnames accepted (DURABLE_MCP_ALLOWED_ORIGINS)
+  --session-ttl <duration>   sliding idle expiry of legacy sessions (DURABLE_MCP_SESSION_TTL; default 24h)
+  --max-live-sessions <n>    sessions held in memory; others are rebuilt on demand
+                             (DURABLE_MCP_MAX_LIVE_SESSIONS; default 1000)
+  --response-mode <mode>     sse (default, resumable) or json (DURABLE_MCP_RESPONSE_MODE)
+  --event-retention <dur>    how long SSE events stay replayable (DURABLE_MCP_EVENT_RETENTION; default 10m)
+  --max-body <bytes>         request body limit (DURABLE_MCP_MAX_BODY; default 4194304)
+  --pool-max <n>             PostgreSQL pool size (DURABLE_MCP_POOL_MAX; default 10)
+  --log-level <level>        trace|debug|info|warn|error|silent (LOG_LEVEL; default info)
+  -h, --help                 this help
+`;
+
+const OPTIONS = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  store: { type: 'string' },
+  app: { type: 'string' },
+  'deployment-id': { type: 'string' },
+  'api-keys-file': { type: 'string' },
+  'allowed-hosts': { type: 'string' },
+  'allowed-origins': { type: 'string' },
+  'session-ttl': { type: 'string' },
+  'max-live-sessions': { type: 'string' },
+  'response-mode': { type: 'string' },
+  'event-retention': { type: 'string' },
+  'max-body': { type: 'string' },
+  'pool-max': { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+async function loadApp(spec: string | undefined): Promise<DurableApp> {
+  if (!spec) {
+    // The memory app once present, else the example; resolved lazily so a custom --app never loads it.
+    return (await import('../apps/default.js')).defaultApp;
+  }
+  const url = spec.startsWith('file:') ? spec : pathToFileURL(resolve(spec)).href;
+  const mod = (await import(url)) as { default?: DurableApp; app?: DurableApp };
+  const app = mod.default ?? mod.app;
+  if (!app || typeof app.register !== 'function' || typeof app.name !== 'string') {
+    throw new Error(`--app ${spec}: the module must export a DurableApp as default or as 'app' (see defineApp)`);
+  }
+  return app;
+}
+
+const list = (value: string | undefined): string[] | undefined =>
+  value === undefined ? undefined : value.split(',').map((s) => s.trim()).filter(Boolean);
+
+export async function serveCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false });
+  if (values.help) {
+    process.stdout.write(SERVE_HELP);
+    return 0;
+  }
+  const env = process.env;
+  const host = values.host ?? env.DURABLE_MCP_HOST ?? '127.0.0.1';
+  const port = Number(values.port ?? env.PORT ?? 8080);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: '${values.port ?? env.PORT}' is not a port`);
+  const storeUrl = values.store ?? env.DATABASE_URL ?? env.DURABLE_MCP_STORE ?? 'pglite:./.durable-mcp';
+  const deploymentId = values['deployment-id'] ?? env.DEPLOYMENT_ID ?? generateId('dep');
+  const instanceId = generateId('inst');
+  const level = (values['log-level'] ?? env.LOG_LEVEL ?? 'info') as 'info';
+  const logger = createLogger({ deploymentId, instanceId, level });
+
+  const apiKeys = loadApiKeys({ env: env.DURABLE_MCP_API_KEYS, file: values['api-keys-file'] ?? env.DURABLE_MCP_API_KEYS_FILE });
+  const hostsSpec = values['allowed-hosts'] ?? env.DURABLE_MCP_ALLOWED_HOSTS;
+  const allowedHosts = hostsSpec === 'any' ? 'any' : (list(hostsSpec) ?? (isLoopback(host) ? undefined : 'any'));
+  const num = (flag: keyof typeof OPTIONS, envName: string): number | undefined => {
+    const raw = (values[flag] as string | undefined) ?? env[envName];
+    return raw === undefined ? undefined : parsePositiveInt(raw, `--${flag}`);
+  };
+  const dur = (flag: keyof typeof OPTIONS, envName: string): number | undefined => {
+    const raw = (values[flag] as string | undefined) ?? env[envName];
+    return raw === undefined ? undefined : parseDuration(raw, `--${flag}`);
+  };
+  const responseMode = values['response-mode'] ?? env.DURABLE_MCP_RESPONSE_MODE ?? 'sse';
+  if (responseMode !== 'sse' && responseMode !== 'json') throw new Error(`--response-mode: expected sse or json, got '${responseMode}'`);
+
+  const app = await loadApp(values.app ?? env.DURABLE_MCP_APP);
+  const started = performance.now();
+  const poolMax = num('pool-max', 'DURABLE_MCP_POOL_MAX');
+  const store = await openStore({ url: storeUrl, logger, ...(poolMax && { pool: { max: poolMax } }) });
+  const maxLive = num('max-live-sessions', 'DURABLE_MCP_MAX_LIVE_SESSIONS');
+  const ttl = dur('session-ttl', 'DURABLE_MCP_SESSION_TTL');
+  const retention = dur('event-retention', 'DURABLE_MCP_EVENT_RETENTION');
+  const maxBody = num('max-body', 'DURABLE_MCP_MAX_BODY');
+  const server = await createDurableServer({
+    app,
+    store,
+    deploymentId,
+    instanceId,
+    logger,
+    apiKeys,
+    ...(allowedHosts !== undefined && { allowedHosts }),
+    ...(list(values['allowed-origins'] ?? env.DURABLE_MCP_ALLOWED_ORIGINS) && { allowedOrigins: list(values['allowed-origins'] ?? env.DURABLE_MCP_ALLOWED_ORIGINS) }),
+    sessions: { ...(ttl && { idleTimeoutMs: ttl }), ...(maxLive && { maxLive }) },
+    events: { ...(retention && { retentionMs: retention }) },
+    responseMode,
+    ...(maxBody && { maxBodyBytes: maxBody }),
+  });
+  let listening;
+  try {
+    listening = await listen(server, { host, port });
+  } catch (error) {
+    await server.close();
+    await store.close();
+    throw error;
+  }
+  if (apiKeys.length === 0) {
+    logger.warn({ event: 'auth_disabled', host }, `NO API KEYS: serving every caller as 'anonymous'. Allowed only on loopback (${host}).`);
+  }
+  logger.info(
+    {
+      event: 'server_started',
+      url: listening.url,
+      version: SERVER_VERSION,
+      store: store.engine,
+      app: app.name,
+      bootMs: Math.round(performance.now() - started),
+    },
+    `durable-mcp listening on ${listening.url}`,
+  );
+
+  await new Promise<void>((resolveStop) => {
+    const stop = (signal: string) => {
+      logger.info({ event: 'shutdown', signal }, 'shutting down');
+      resolveStop();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  await listening.close();
+  await server.close();
+  await store.close();
+  return 0;
+}
+
+export const SERVER_VERSION = '0.1.0';

@@ -1,0 +1,61 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { getRequestListener } from '@hono/node-server';
+import { DurableMcpError } from '../runtime/errors.js';
+import type { DurableServer } from '../runtime/server.js';
+
+export interface ListenOptions {
+  port: number;
+  host: string;
+}
+
+export interface Listening {
+  readonly url: string;
+  readonly port: number;
+  readonly http: Server;
+  /** Stops accepting connections and closes idle ones. */
+  close(): Promise<void>;
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/**
+ * The thin Node adapter: node:http in front of the Web-standard core. It is
+ * also where the bind address is known, so it enforces the one rule that
+ * depends on it: no API keys, no listening beyond loopback.
+ */
+export async function listen(server: DurableServer, options: ListenOptions): Promise<Listening> {
+  if (!server.authEnabled && !isLoopback(options.host)) {
+    throw new DurableMcpError(
+      'AUTH_REQUIRED',
+      `refusing to listen on ${options.host} without API keys: anyone who can reach it could use every session. ` +
+        `Configure keys with DURABLE_MCP_API_KEYS="name:secret[,name2:secret2]" or --api-keys-file <file> ` +
+        `(lines "name:secret" or "name:sha256:<hex>"), or bind 127.0.0.1.`,
+    );
+  }
+  const http = createServer(getRequestListener(server.fetch, { hostname: options.host, overrideGlobalObjects: false }));
+  // Behind a load balancer, idle keep-alive sockets must outlive the balancer's own idle timeout.
+  http.keepAliveTimeout = 65_000;
+  http.headersTimeout = 66_000;
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(options.port, options.host, () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = http.address() as AddressInfo;
+  const hostForUrl = options.host.includes(':') && !options.host.startsWith('[') ? `[${options.host}]` : options.host;
+  return {
+    url: `http://${hostForUrl}:${port}/mcp`,
+    port,
+    http,
+    close: () =>
+      new Promise<void>((resolve) => {
+        http.close(() => resolve());
+        http.closeIdleConnections();
+      }),
+  };
+}

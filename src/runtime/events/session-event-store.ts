@@ -1,0 +1,85 @@
+import type { EventStore, JSONRPCMessage } from '@modelcontextprotocol/server';
+import type { EventRepository } from '../../store/records.js';
+import type { EventWriter } from './event-writer.js';
+
+/**
+ * The SDK's EventStore, scoped to one session. The SDK passes no session id
+ * (and calls the standalone GET stream `_GET_stream` in every session), so a
+ * store shared by sessions must scope by itself: this adapter is bound to its
+ * session, and a Last-Event-ID from anywhere else finds nothing.
+ *
+ * Event ids are `<streamId>:<seq>`. The stream is therefore read from the id
+ * without a lookup, and the priming event (an empty message that only marks a
+ * position) needs no row at all.
+ */
+export class SessionEventStore implements EventStore {
+  /** While true (rebuilding a session), nothing is written: replayed handshakes are not events. */
+  muted = false;
+
+  constructor(
+    private readonly sessionId: string,
+    private readonly writer: EventWriter,
+    private readonly repo: EventRepository,
+    private readonly onReplayed?: (count: number) => void,
+  ) {}
+
+  async storeEvent(streamId: string, message: JSONRPCMessage): Promise<string> {
+    const seq = nextSeq();
+    if (!this.muted && !isPrimingMarker(message)) {
+      this.writer.enqueue({ sessionId: this.sessionId, streamId, seq, message });
+    }
+    return `${streamId}:${seq}`;
+  }
+
+  async getStreamIdForEventId(eventId: string): Promise<string | undefined> {
+    return parseEventId(eventId)?.streamId;
+  }
+
+  async replayEventsAfter(
+    lastEventId: string,
+    { send }: { send: (eventId: string, message: JSONRPCMessage) => Promise<void> },
+  ): Promise<string> {
+    const parsed = parseEventId(lastEventId);
+    // getStreamIdForEventId already rejected malformed ids with 400; this is defence in depth.
+    if (!parsed) return '';
+    await this.writer.flush();
+    let after = parsed.seq;
+    let count = 0;
+    for (;;) {
+      const page = await this.repo.after(this.sessionId, parsed.streamId, after, 500);
+      for (const event of page) {
+        await send(`${parsed.streamId}:${event.seq}`, event.message as JSONRPCMessage);
+        after = event.seq;
+      }
+      count += page.length;
+      if (page.length < 500) break;
+    }
+    this.onReplayed?.(count);
+    return parsed.streamId;
+  }
+}
+
+function isPrimingMarker(message: JSONRPCMessage): boolean {
+  return typeof message === 'object' && message !== null && !('jsonrpc' in message);
+}
+
+const EVENT_ID = /^(.{1,200}):(\d{1,20})$/;
+
+export function parseEventId(eventId: string): { streamId: string; seq: bigint } | undefined {
+  const match = EVENT_ID.exec(eventId);
+  if (!match) return undefined;
+  return { streamId: match[1]!, seq: BigInt(match[2]!) };
+}
+
+/**
+ * Sequence numbers: microseconds since the epoch, bumped to stay strictly
+ * increasing in this process. Anchoring to the clock keeps them increasing
+ * across restarts and across instances writing to one session's standalone
+ * stream, without a database round trip per event.
+ */
+let lastSeq = 0n;
+function nextSeq(): bigint {
+  const now = BigInt(Date.now()) * 1000n;
+  lastSeq = now > lastSeq ? now : lastSeq + 1n;
+  return lastSeq;
+}

@@ -1,0 +1,169 @@
+import {
+  isJsonContentType,
+  isLegacyRequest,
+  readRequestBody,
+  type AuthInfo,
+  type McpHttpHandler,
+} from '@modelcontextprotocol/server';
+import { DurableMcpError, sessionNotFound, wireError, type RejectionReason } from '../errors.js';
+import { isSessionIdShape } from '../legacy/session-id.js';
+import type { SessionManager } from '../legacy/session-manager.js';
+import { rpcMethodOf, type RequestFields } from './request-log.js';
+
+export interface McpEndpointOptions {
+  sessions: SessionManager;
+  modern: McpHttpHandler;
+  deploymentId: string;
+  maxBodyBytes: number;
+  /** Remembers the parsed body of a modern request so the server factory can read its `_meta`. */
+  modernBodies: WeakMap<Request, unknown>;
+  onRejected?: (reason: RejectionReason, sessionId: string | undefined) => void;
+  onError?: (error: unknown) => void;
+}
+
+export type McpEndpoint = (request: Request, principal: string, authInfo: AuthInfo | undefined, fields: RequestFields) => Promise<Response>;
+
+/**
+ * `/mcp`: one endpoint, two eras. The body is read and parsed once, here;
+ * the SDK's own classifier then decides the era from it, and both the modern
+ * handler and the legacy transports get the parsed body instead of re-reading.
+ */
+export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
+  const { sessions, modern, deploymentId, maxBodyBytes } = options;
+
+  const failure = (error: unknown): Response => {
+    options.onError?.(error);
+    // Our own failures (a rebuild the SDK refused, an app whose register() threw) are 500s;
+    // anything else here came from the store, and an unreachable store must never look like a lost session.
+    if (error instanceof DurableMcpError) return wireError('INTERNAL', { message: `Internal server error (${error.code})` });
+    return wireError('UNAVAILABLE', {
+      message: 'The session store is unavailable right now; retry shortly. Your session was not lost.',
+      headers: { 'retry-after': '2' },
+    });
+  };
+
+  const missingSession = (fields: RequestFields): Response => {
+    fields.rejection = 'missing';
+    options.onRejected?.('missing', undefined);
+    return wireError('SESSION_REQUIRED');
+  };
+
+  async function legacy(
+    request: Request,
+    body: unknown,
+    principal: string,
+    authInfo: AuthInfo | undefined,
+    fields: RequestFields,
+  ): Promise<Response> {
+    const messages: unknown[] = Array.isArray(body) ? body : [body];
+    const init = messages.find(isInitialize);
+    if (init) {
+      if (typeof init.params !== 'object' || init.params === null || Array.isArray(init.params)) {
+        return wireError('INVALID_REQUEST', {
+          message: 'Invalid Request: initialize needs params { protocolVersion, capabilities, clientInfo }',
+          id: typeof init.id === 'string' || typeof init.id === 'number' ? init.id : null,
+        });
+      }
+      if (messages.length > 1) {
+        return wireError('INVALID_REQUEST', { message: 'Invalid Request: initialize must be sent alone, not in a batch' });
+      }
+      // A client re-initializing may still send its old id: it asks for a new session, so the header is ignored.
+      return sessions.create(request, init as { params: Record<string, unknown> }, principal, authInfo);
+    }
+    const id = request.headers.get('mcp-session-id');
+    if (!id) return missingSession(fields);
+    fields.sessionId = id.length <= 64 ? id : `${id.slice(0, 64)}...`;
+    if (!isSessionIdShape(id)) {
+      fields.rejection = 'unknown';
+      options.onRejected?.('unknown', undefined);
+      return sessionNotFound('unknown', deploymentId);
+    }
+
+    if (request.method === 'DELETE') {
+      const outcome = await sessions.terminate(id, principal);
+      if (!outcome.ok) {
+        fields.rejection = outcome.reason;
+        return sessionNotFound(outcome.reason, deploymentId);
+      }
+      return new Response(null, { status: 200 });
+    }
+
+    const resolved = await sessions.resolve(id, principal, authInfo);
+    if (!resolved.ok) {
+      fields.rejection = resolved.reason;
+      return sessionNotFound(resolved.reason, deploymentId);
+    }
+    const session = resolved.session;
+    if (Array.isArray(body)) {
+      if (!session.allowsBatches) {
+        return wireError('INVALID_REQUEST', {
+          message: `Invalid Request: JSON-RPC batches are not part of protocol ${session.protocolVersion}; send one message per request`,
+        });
+      }
+      if (body.length === 0) return wireError('INVALID_REQUEST', { message: 'Invalid Request: empty batch' });
+    }
+    for (const message of messages) {
+      if (isRemembered(message)) await sessions.remember(session, message);
+    }
+    return session.handle(request, body, authInfo);
+  }
+
+  return async (request, principal, authInfo, fields) => {
+    const method = request.method;
+    if (method === 'GET' || method === 'DELETE') {
+      fields.era = 'legacy';
+      try {
+        return await legacy(request, undefined, principal, authInfo, fields);
+      } catch (error) {
+        return failure(error);
+      }
+    }
+    if (method !== 'POST') {
+      return wireError('METHOD_NOT_ALLOWED', { headers: { allow: 'GET, POST, DELETE' } });
+    }
+    if (!isJsonContentType(request.headers.get('content-type'))) return wireError('UNSUPPORTED_MEDIA_TYPE');
+
+    let text: string;
+    try {
+      const read = await readRequestBody(request, maxBodyBytes);
+      if (read.tooLarge) {
+        return wireError('BODY_TOO_LARGE', { message: `Payload too large: request bodies are limited to ${maxBodyBytes} bytes` });
+      }
+      text = read.text;
+    } catch {
+      return wireError('INVALID_REQUEST', { message: 'Invalid Request: the request body could not be read' });
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return wireError('PARSE_ERROR');
+    }
+    if (typeof body !== 'object' || body === null) {
+      return wireError('INVALID_REQUEST', { message: 'Invalid Request: the body must be a JSON-RPC message object' });
+    }
+    fields.rpcMethod = rpcMethodOf(body);
+
+    if (!(await isLegacyRequest(request, body, { maxRequestBodySize: maxBodyBytes }))) {
+      fields.era = 'modern';
+      options.modernBodies.set(request, body);
+      return modern.fetch(request, { parsedBody: body, ...(authInfo && { authInfo }) });
+    }
+    fields.era = 'legacy';
+    try {
+      return await legacy(request, body, principal, authInfo, fields);
+    } catch (error) {
+      return failure(error);
+    }
+  };
+}
+
+function isInitialize(message: unknown): message is { method: 'initialize'; params?: unknown; id?: unknown } {
+  return typeof message === 'object' && message !== null && (message as { method?: unknown }).method === 'initialize';
+}
+
+function isRemembered(message: unknown): message is { method: string; params?: unknown } {
+  if (typeof message !== 'object' || message === null) return false;
+  const method = (message as { method?: unknown }).method;
+  return method === 'logging/setLevel' || method === 'resources/subscribe' || method === 'resources/unsubscribe';
+}

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { tempDir } from '../support/postgres.js';
+import { openSession, parseSse, post, type SseEvent } from '../support/http.js';
+import { startServer, type ServerProcess } from '../support/server-process.js';
+
+const steps = (id: number, tag: string, count: number, delayMs: number) => ({
+  jsonrpc: '2.0',
+  id,
+  method: 'tools/call',
+  params: { name: 'steps', arguments: { tag, count, delayMs } },
+});
+
+/** Reads SSE events from a live response until `n` events with data have arrived, then stops reading. */
+async function readEvents(res: Response, n: number, abort: AbortController): Promise<SseEvent[]> {
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value, { stream: true });
+    const complete = text.slice(0, text.lastIndexOf('\n\n') + 2);
+    const events = parseSse(complete).filter((e) => e.data.trim() !== '');
+    if (events.length >= n) {
+      abort.abort();
+      return parseSse(complete);
+    }
+  }
+  return parseSse(text);
+}
+
+const dataOf = (events: SseEvent[]) => events.filter((e) => e.data.trim() !== '').map((e) => JSON.parse(e.data) as { params?: { data?: string }; result?: { content: Array<{ text: string }> } });
+const labels = (events: SseEvent[]) => dataOf(events).map((m) => m.params?.data ?? m.result?.content[0]?.text);
+
+describe('resumable streams across a restart', () => {
+  let server: ServerProcess | undefined;
+  after(() => server?.kill('SIGKILL'));
+
+  test('Last-Event-ID after a SIGKILL restart returns the missed events of that stream only', async () => {
+    const store = `pglite:${tempDir('dmcp-resume-')}`;
+    server = await startServer({ store });
+    const s1 = await openSession(server.url);
+    const s2 = await openSession(server.url);
+
+    // Stream A: read the priming event and two messages, then drop the connection.
+    const abort = new AbortController();
+    const resA = await post(server.url, steps(1, 'A', 5, 150), { sessionId: s1, protocolVersion: '2025-11-25', headers: {} });
+    const seen = await readEvents(resA, 2, abort).catch(() => [] as SseEvent[]);
+    const priming = seen[0]!;
+    assert.equal(priming.data.trim(), '', 'the stream opens with a priming event');
+    assert.ok(priming.id, 'the priming event carries an id');
+    assert.equal(priming.retry, 1000, 'and a retry hint');
+    assert.deepEqual(labels(seen), ['A:1', 'A:2']);
+    const lastSeen = seen.filter((e) => e.data.trim() !== '').at(-1)!.id!;
+
+    // Other streams in the same session and in another session, which must never leak into A's replay.
+    const resB = await post(server.url, steps(2, 'B', 3, 0), { sessionId: s1 });
+    assert.deepEqual(labels(parseSse(await resB.text())), ['B:1', 'B:2', 'B:3', 'B:done']);
+    const resC = await post(server.url, steps(3, 'C', 3, 0), { sessionId: s2 });
+    const cEvents = parseSse(await resC.text());
+    assert.deepEqual(labels(cEvents), ['C:1', 'C:2', 'C:3', 'C:done']);
+
+    // Let A finish in the background (its events are stored while nobody listens), then crash.
+    await new Promise((r) => setTimeout(r, 1200));
+    await server.kill('SIGKILL');
+    server = await startServer({ store, port: server.port });
+
+    const resumed = await fetch(server.url, {
+      headers: { accept: 'text/event-stream', 'mcp-session-id': s1, 'mcp-protocol-version': '2025-11-25', 'last-event-id': lastSeen },
+    });
+    assert.equal(resumed.status, 200);
+    const replay = parseSse(await resumed.text());
+    assert.deepEqual(labels(replay), ['A:3', 'A:4', 'A:5', 'A:done'], 'exactly the missed events of stream A');
+    for (const e of replay) assert.ok(e.id?.startsWith(lastSeen.split(':')[0]!), 'replayed ids belong to stream A');
+
+    // The same cursor presented by another session finds nothing: events are scoped per session.
+    const foreign = await fetch(server.url, {
+      headers: { accept: 'text/event-stream', 'mcp-session-id': s2, 'mcp-protocol-version': '2025-11-25', 'last-event-id': lastSeen },
+    });
+    assert.equal(foreign.status, 200);
+    assert.deepEqual(labels(parseSse(await foreign.text())), []);
+
+    // A malformed cursor is a client error, not a crash.
+    const bad = await fetch(server.url, {
+      headers: { accept: 'text/event-stream', 'mcp-session-id': s1, 'mcp-protocol-version': '2025-11-25', 'last-event-id': 'garbage' },
+    });
+    assert.equal(bad.status, 400);
+  });
+});

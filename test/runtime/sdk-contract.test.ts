@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { after, describe, test } from 'node:test';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { openStore } from '../../src/store/open.js';
+import type { Store } from '../../src/store/store.js';
+import { startInProcess, type InProcess } from '../support/in-process.js';
+import { messagesOf, openSession, post } from '../support/http.js';
+
+function packageJsonPath(): string {
+  for (let dir = new URL('.', import.meta.url); ; dir = new URL('..', dir)) {
+    const candidate = new URL('package.json', dir);
+    if (existsSync(candidate)) return fileURLToPath(candidate);
+    if (dir.pathname === '/') throw new Error('package.json not found');
+  }
+}
+
+/**
+ * Session rebuild replays the handshake through the SDK's public transport
+ * API. The SDK offers no supported way to adopt a session, so this file is
+ * the tripwire: after an SDK upgrade it fails loudly if a rebuilt session no
+ * longer carries everything the original one had.
+ */
+describe('SDK contract for session rebuild', () => {
+  let store: Store;
+  const servers: InProcess[] = [];
+  after(async () => {
+    for (const s of servers) await s.close();
+    await store?.close();
+  });
+
+  test('the SDK packages are pinned to exact versions', () => {
+    const pkg = JSON.parse(readFileSync(packageJsonPath(), 'utf8')) as { dependencies: Record<string, string> };
+    for (const name of ['@modelcontextprotocol/server', '@modelcontextprotocol/node', '@modelcontextprotocol/core', '@modelcontextprotocol/client']) {
+      assert.match(pkg.dependencies[name] ?? '', /^\d+\.\d+\.\d+$/, `${name} must be pinned exactly`);
+    }
+  });
+
+  test('a rebuilt session has the original client capabilities, client info, negotiated version and log level', async () => {
+    store = await openStore({ url: 'pglite:memory' });
+    const first = await startInProcess({ store });
+    servers.push(first);
+    const capabilities = { sampling: {}, elicitation: { form: {} }, roots: { listChanged: true } };
+    const client = new Client({ name: 'contract-client', version: '9.9.9' }, { capabilities, versionNegotiation: { mode: 'legacy' } });
+    const transport = new StreamableHTTPClientTransport(new URL(first.url));
+    await client.connect(transport);
+    await client.setLoggingLevel('warning');
+    const id = transport.sessionId!;
+    const original = first.server.sessions.peek(id)!.server.server;
+    const expected = {
+      capabilities: original.getClientCapabilities(),
+      version: original.getClientVersion(),
+      negotiated: original.getNegotiatedProtocolVersion(),
+    };
+    assert.equal(expected.negotiated, '2025-11-25');
+    await client.close();
+    await first.close();
+
+    // A second server on the same store is a fresh process as far as the SDK is concerned.
+    const second = await startInProcess({ store });
+    servers.push(second);
+    const infoRes = await post(second.url, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'log', arguments: { level: 'info', text: 'filtered' } } }, { sessionId: id, protocolVersion: '2025-11-25' });
+    assert.equal(infoRes.status, 200);
+    const infoMsgs = await messagesOf(infoRes);
+    assert.ok(!infoMsgs.some((m) => m.method === 'notifications/message'), 'info is below the replayed warning level');
+    const errRes = await post(second.url, { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'log', arguments: { level: 'error', text: 'shown' } } }, { sessionId: id, protocolVersion: '2025-11-25' });
+    const errMsgs = await messagesOf(errRes);
+    assert.ok(errMsgs.some((m) => m.method === 'notifications/message'), 'error passes the replayed level');
+
+    const rebuilt = second.server.sessions.peek(id)!;
+    assert.equal(rebuilt.transport.sessionId, id);
+    assert.deepEqual(rebuilt.server.server.getClientCapabilities(), expected.capabilities);
+    assert.deepEqual(rebuilt.server.server.getClientVersion(), expected.version);
+    assert.equal(rebuilt.server.server.getNegotiatedProtocolVersion(), expected.negotiated);
+    assert.equal(second.events('session_rehydrated').length, 1);
+  });
+
+  test('the live cache is bounded; evicted sessions are rebuilt on demand', async () => {
+    const s = await startInProcess({ sessions: { maxLive: 5 } });
+    servers.push(s);
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) ids.push(await openSession(s.url));
+    assert.ok(s.server.sessions.liveCount <= 5, `live sessions: ${s.server.sessions.liveCount}`);
+    const res = await post(s.url, { jsonrpc: '2.0', id: 1, method: 'ping' }, { sessionId: ids[0] });
+    assert.equal(res.status, 200);
+    await res.text();
+    assert.equal(s.events('session_rehydrated').length, 1);
+    assert.ok(s.server.sessions.liveCount <= 5);
+  });
+});
