@@ -4,9 +4,11 @@ import { parseArgs } from 'node:util';
 import type { DurableApp } from '../runtime/app.js';
 import { loadApiKeys } from '../runtime/auth/api-keys.js';
 import { createLogger } from '../runtime/ops/logger.js';
-import { createDurableServer, generateId } from '../runtime/server.js';
+import { createMetrics } from '../runtime/ops/metrics.js';
+import { createDurableServer, generateId, type DurableServer } from '../runtime/server.js';
+import { VERSION } from '../runtime/version.js';
 import { openStore } from '../store/open.js';
-import { isLoopback, listen } from '../node/listen.js';
+import { isLoopback, listen, type Listening } from '../node/listen.js';
 import { parseDuration, parsePositiveInt } from './durations.js';
 
 export const SERVE_HELP = `durable-mcp serve: run the MCP server (Streamable HTTP at /mcp)
@@ -36,6 +38,10 @@ Options (each also read from the environment variable shown):
   --event-retention <dur>    how long SSE events stay replayable (DURABLE_MCP_EVENT_RETENTION; default 10m)
   --max-body <bytes>         request body limit (DURABLE_MCP_MAX_BODY; default 4194304)
   --pool-max <n>             PostgreSQL pool size (DURABLE_MCP_POOL_MAX; default 10)
+  --grace-period <duration>  on SIGTERM/SIGINT, how long in-flight requests may finish
+                             (DURABLE_MCP_GRACE_PERIOD; default 25s). A second signal exits at once.
+  --metrics-port <n>         serve /metrics on its own port instead of the main one (DURABLE_MCP_METRICS_PORT)
+  --metrics-token <token>    require "Authorization: Bearer <token>" on /metrics (DURABLE_MCP_METRICS_TOKEN)
   --log-level <level>        trace|debug|info|warn|error|silent (LOG_LEVEL; default info)
   -h, --help                 this help
 `;
@@ -56,6 +62,9 @@ const OPTIONS = {
   'max-body': { type: 'string' },
   'pool-max': { type: 'string' },
   'log-level': { type: 'string' },
+  'grace-period': { type: 'string' },
+  'metrics-port': { type: 'string' },
+  'metrics-token': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -109,12 +118,29 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const app = await loadApp(values.app ?? env.DURABLE_MCP_APP);
   const started = performance.now();
   const poolMax = num('pool-max', 'DURABLE_MCP_POOL_MAX');
-  const store = await openStore({ url: storeUrl, logger, ...(poolMax && { pool: { max: poolMax } }) });
+  const metrics = createMetrics();
+  const store = await openStore({
+    url: storeUrl,
+    logger,
+    ...(poolMax && { pool: { max: poolMax } }),
+    onQuery: ({ durationMs, ok }) => metrics.storeQueryDuration.observe({ ok: ok ? 'true' : 'false' }, durationMs / 1000),
+  });
   const maxLive = num('max-live-sessions', 'DURABLE_MCP_MAX_LIVE_SESSIONS');
   const ttl = dur('session-ttl', 'DURABLE_MCP_SESSION_TTL');
   const retention = dur('event-retention', 'DURABLE_MCP_EVENT_RETENTION');
   const maxBody = num('max-body', 'DURABLE_MCP_MAX_BODY');
+  const graceMs = dur('grace-period', 'DURABLE_MCP_GRACE_PERIOD') ?? 25_000;
+  const metricsPortRaw = (values['metrics-port'] as string | undefined) ?? env.DURABLE_MCP_METRICS_PORT;
+  const metricsPort = metricsPortRaw === undefined ? undefined : Number(metricsPortRaw);
+  if (metricsPort !== undefined && !(Number.isInteger(metricsPort) && metricsPort >= 0 && metricsPort <= 65535)) {
+    throw new Error(`--metrics-port: '${metricsPortRaw}' is not a port`);
+  }
+  const metricsToken = (values['metrics-token'] as string | undefined) ?? env.DURABLE_MCP_METRICS_TOKEN;
   const server = await createDurableServer({
+    metrics,
+    gracePeriodMs: graceMs,
+    metricsOnMainPort: metricsPort === undefined,
+    ...(metricsToken && { metricsToken }),
     app,
     store,
     deploymentId,
@@ -128,11 +154,13 @@ export async function serveCommand(argv: string[]): Promise<number> {
     responseMode,
     ...(maxBody && { maxBodyBytes: maxBody }),
   });
-  let listening;
+  let listening: Listening;
+  let metricsListening: Listening | undefined;
   try {
     listening = await listen(server, { host, port });
+    if (metricsPort !== undefined) metricsListening = await listenMetrics(server, host, metricsPort);
   } catch (error) {
-    await server.close();
+    await server.close(0);
     await store.close();
     throw error;
   }
@@ -143,7 +171,9 @@ export async function serveCommand(argv: string[]): Promise<number> {
     {
       event: 'server_started',
       url: listening.url,
-      version: SERVER_VERSION,
+      version: VERSION,
+      deploymentId,
+      ...(metricsListening && { metricsUrl: metricsListening.url.replace(/\/mcp$/, '/metrics') }),
       store: store.engine,
       app: app.name,
       bootMs: Math.round(performance.now() - started),
@@ -151,18 +181,36 @@ export async function serveCommand(argv: string[]): Promise<number> {
     `durable-mcp listening on ${listening.url}`,
   );
 
-  await new Promise<void>((resolveStop) => {
-    const stop = (signal: string) => {
-      logger.info({ event: 'shutdown', signal }, 'shutting down');
-      resolveStop();
+  const signal = await new Promise<NodeJS.Signals>((resolveStop) => {
+    let received = false;
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (received) {
+        logger.warn({ event: 'shutdown_forced', signal: sig }, 'second signal: exiting now');
+        process.exit(1);
+      }
+      received = true;
+      resolveStop(sig);
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
   });
+  // Fastify-style ordered close: not ready -> no new connections -> drain -> close sockets -> close the store.
+  server.beginDrain();
+  listening.stopAccepting();
+  logger.info({ event: 'shutdown', signal, graceMs }, 'shutting down');
+  await server.close(graceMs);
   await listening.close();
-  await server.close();
+  await metricsListening?.close();
   await store.close();
   return 0;
 }
 
-export const SERVER_VERSION = '0.1.0';
+/** /metrics alone on its own port, for scrapers that must not reach /mcp. */
+async function listenMetrics(server: DurableServer, host: string, port: number): Promise<Listening> {
+  const metricsOnly: DurableServer = {
+    ...server,
+    fetch: async (request) =>
+      new URL(request.url).pathname === '/metrics' ? server.metricsFetch(request) : new Response('only /metrics is served on this port\n', { status: 404 }),
+  };
+  return listen(metricsOnly, { host, port });
+}

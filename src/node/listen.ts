@@ -13,7 +13,9 @@ export interface Listening {
   readonly url: string;
   readonly port: number;
   readonly http: Server;
-  /** Stops accepting connections and closes idle ones. */
+  /** Refuses new connections and closes idle keep-alive ones; requests in progress continue. */
+  stopAccepting(): void;
+  /** Stops accepting, closes every connection, and resolves when the server is closed. */
   close(): Promise<void>;
 }
 
@@ -48,14 +50,23 @@ export async function listen(server: DurableServer, options: ListenOptions): Pro
   });
   const { port } = http.address() as AddressInfo;
   const hostForUrl = options.host.includes(':') && !options.host.startsWith('[') ? `[${options.host}]` : options.host;
+  const closed = new Promise<void>((resolve) => http.once('close', () => resolve()));
+  let accepting = true;
+  const stopAccepting = () => {
+    if (!accepting) return;
+    accepting = false;
+    http.close();
+    http.closeIdleConnections();
+  };
   return {
     url: `http://${hostForUrl}:${port}/mcp`,
     port,
     http,
-    close: () =>
-      new Promise<void>((resolve) => {
-        http.close(() => resolve());
-        http.closeIdleConnections();
-      }),
+    stopAccepting,
+    close: () => {
+      stopAccepting();
+      http.closeAllConnections();
+      return closed;
+    },
   };
 }

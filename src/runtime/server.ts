@@ -4,15 +4,20 @@ import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
 import type { DurableApp } from './app.js';
 import type { ApiKey } from './auth/api-keys.js';
+import { Drain } from './drain.js';
 import { EventWriter } from './events/event-writer.js';
 import { createHttpApp } from './http/app.js';
 import { loopbackHosts, loopbackOrigins } from './http/guards.js';
 import { createMcpEndpoint } from './http/mcp-endpoint.js';
+import { metricsHandler } from './http/ops-routes.js';
 import { SessionManager } from './legacy/session-manager.js';
 import { Sweeper } from './legacy/sweeper.js';
 import { createModernHandler } from './modern/modern-handler.js';
 import { createLogger } from './ops/logger.js';
+import { createMetrics, type Metrics } from './ops/metrics.js';
+import { sessionTelemetry } from './ops/telemetry.js';
 import { createServerBuilder } from './server-builder.js';
+import { VERSION } from './version.js';
 
 export interface DurableServerOptions {
   app: DurableApp;
@@ -48,20 +53,36 @@ export interface DurableServerOptions {
   responseMode?: 'sse' | 'json';
   /** Request body limit. Default 4 MiB. */
   maxBodyBytes?: number;
+  /** How long close() lets in-flight requests finish. Default 25 s. */
+  gracePeriodMs?: number;
+  /** Bound on the store ping behind /readyz. Default 1000 ms. */
+  readyTimeoutMs?: number;
+  /** Serve /metrics on the main port (default true; false when the CLI gives it its own port). */
+  metricsOnMainPort?: boolean;
+  /** Bearer token required for /metrics. */
+  metricsToken?: string;
+  /** Share a metrics registry (e.g. one the store reports query timings to). */
+  metrics?: Metrics;
   logger?: Logger;
 }
 
 export interface DurableServer {
   /** Web-standard face: serve one HTTP request. */
   readonly fetch: (request: Request) => Promise<Response>;
+  /** The /metrics handler, for serving it on a separate port. */
+  readonly metricsFetch: (request: Request) => Promise<Response>;
   readonly deploymentId: string;
   readonly instanceId: string;
   readonly authEnabled: boolean;
   readonly logger: Logger;
+  readonly metrics: Metrics;
   readonly store: Store;
   readonly sessions: SessionManager;
-  /** Flushes batched writes, closes live sessions, and closes the store if the server opened it. */
-  close(): Promise<void>;
+  readonly draining: boolean;
+  /** Readiness turns 503 at once; nothing else changes until drain() or close(). */
+  beginDrain(): void;
+  /** Drains (see Drain) within `graceMs`, then closes the store if the server opened it. Idempotent. */
+  close(graceMs?: number): Promise<void>;
 }
 
 export function generateId(prefix: string): string {
@@ -71,54 +92,55 @@ export function generateId(prefix: string): string {
 export async function createDurableServer(options: DurableServerOptions): Promise<DurableServer> {
   const deploymentId = options.deploymentId ?? generateId('dep');
   const instanceId = options.instanceId ?? generateId('inst');
-  const logger = (options.logger ?? createLogger({ deploymentId, instanceId })).child({});
+  const logger = options.logger ?? createLogger({ deploymentId, instanceId });
+  const metrics = options.metrics ?? createMetrics();
   const ownsStore = typeof options.store === 'string';
   const store =
     typeof options.store === 'string'
-      ? await openStore({ url: options.store, logger })
+      ? await openStore({
+          url: options.store,
+          logger,
+          onQuery: ({ durationMs, ok }) => metrics.storeQueryDuration.observe({ ok: ok ? 'true' : 'false' }, durationMs / 1000),
+        })
       : options.store;
   if (options.app.migrations?.length) await store.migrate(options.app.name, options.app.migrations);
+  metrics.buildInfo.set({ deployment_id: deploymentId, version: VERSION, store: store.engine }, 1);
 
   const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
+  const idleTimeoutMs = options.sessions?.idleTimeoutMs ?? 24 * 60 * 60 * 1000;
   const buildServer = createServerBuilder(options.app, store, deploymentId, logger.child({ app: options.app.name }));
   const writer = new EventWriter(store.events, {
+    onFlushed: (count) => metrics.eventsStored.inc(count),
     onError: (error, pending) => logger.error({ err: error, pending }, 'event store write failed; retrying'),
     onDropped: (count) => logger.error({ dropped: count }, 'event store unreachable for too long; oldest events dropped'),
   });
+  const telemetry = sessionTelemetry(logger, metrics);
   const sessions = new SessionManager(
     store,
     buildServer,
     writer,
     deploymentId,
     {
-      idleTimeoutMs: options.sessions?.idleTimeoutMs ?? 24 * 60 * 60 * 1000,
+      idleTimeoutMs,
       maxLiveSessions: options.sessions?.maxLive ?? 1000,
       activityFlushMs: options.sessions?.activityFlushMs ?? 5000,
       responseMode: options.responseMode ?? 'sse',
       retryIntervalMs: options.events?.retryIntervalMs ?? 1000,
       maxBodyBytes,
     },
-    {
-      created: (s) => logger.info({ event: 'session_created', sessionId: s.id, principal: s.principal, protocolVersion: s.protocolVersion }, 'session created'),
-      rehydrated: (s, record, ms) =>
-        logger.info(
-          { event: 'session_rehydrated', sessionId: s.id, principal: s.principal, createdByDeployment: record.deploymentId, durationMs: Math.round(ms * 100) / 100 },
-          'session rebuilt from the store',
-        ),
-      rejected: (reason, id) => logger.warn({ event: 'session_rejected', reason, sessionId: id }, 'session rejected'),
-      terminated: (id) => logger.info({ event: 'session_terminated', sessionId: id }, 'session terminated'),
-      error: (error, context) => logger.error({ err: error, context }, 'session bookkeeping failed'),
-    },
+    telemetry,
   );
   await sessions.start();
+  metrics.bindSources({ pool: () => store.db.stats(), liveSessions: () => sessions.liveCount });
 
   const sweeper = new Sweeper(store, {
     intervalMs: options.sessions?.sweepIntervalMs ?? 60_000,
-    terminatedRetentionMs: options.sessions?.idleTimeoutMs ?? 24 * 60 * 60 * 1000,
+    terminatedRetentionMs: idleTimeoutMs,
     eventRetentionMs: options.events?.retentionMs ?? 10 * 60 * 1000,
     batchSize: 500,
     onSwept: (ids, events) => {
-      for (const id of ids) logger.info({ event: 'session_expired', sessionId: id }, 'session swept');
+      metrics.sessionsExpired.inc(ids.length);
+      for (const id of ids) logger.info({ event: 'session_expired', sessionId: id }, 'expired session swept');
       if (events > 0) logger.debug({ event: 'events_pruned', count: events }, 'events pruned');
     },
     onError: (error) => logger.error({ err: error }, 'sweep failed'),
@@ -126,6 +148,7 @@ export async function createDurableServer(options: DurableServerOptions): Promis
   sweeper.start();
 
   const modernBodies = new WeakMap<Request, unknown>();
+  const modernInFlight = { count: 0 };
   const modern = createModernHandler(buildServer, {
     maxBodyBytes,
     bodies: modernBodies,
@@ -137,10 +160,22 @@ export async function createDurableServer(options: DurableServerOptions): Promis
     deploymentId,
     maxBodyBytes,
     modernBodies,
+    modernInFlight,
+    onRejected: (reason, id) => telemetry.rejected?.(reason, id),
     onError: (error) => logger.error({ err: error }, 'request failed inside durable-mcp'),
+  });
+  const drain = new Drain({
+    sessions,
+    writer,
+    metrics,
+    logger,
+    deploymentId,
+    modernInFlight: () => modernInFlight.count,
+    closeModern: () => modern.close(),
   });
   const apiKeys = options.apiKeys ?? [];
   const allowedHosts = options.allowedHosts ?? loopbackHosts();
+  const readyTimeoutMs = options.readyTimeoutMs ?? 1000;
   const http = createHttpApp({
     endpoint,
     apiKeys,
@@ -150,24 +185,35 @@ export async function createDurableServer(options: DurableServerOptions): Promis
     },
     deploymentId,
     logger,
-    readiness: () => store.db.ping(2000),
+    metrics,
+    ops: {
+      sessions,
+      isDraining: () => drain.draining,
+      pingStore: () => store.db.ping(readyTimeoutMs),
+      serveMetrics: options.metricsOnMainPort !== false,
+      ...(options.metricsToken && { metricsToken: options.metricsToken }),
+    },
   });
 
   let closed: Promise<void> | undefined;
   return {
     fetch: (request) => Promise.resolve(http.fetch(request)),
+    metricsFetch: metricsHandler(metrics, options.metricsToken),
     deploymentId,
     instanceId,
     authEnabled: apiKeys.length > 0,
     logger,
+    metrics,
     store,
     sessions,
-    close() {
+    get draining() {
+      return drain.draining;
+    },
+    beginDrain: () => drain.begin(),
+    close(graceMs = options.gracePeriodMs ?? 25_000) {
       closed ??= (async () => {
         await sweeper.stop();
-        await sessions.close();
-        await modern.close();
-        await writer.flush();
+        await drain.run(graceMs);
         if (ownsStore) await store.close();
       })();
       return closed;

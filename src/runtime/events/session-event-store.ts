@@ -13,9 +13,6 @@ import type { EventWriter } from './event-writer.js';
  * position) needs no row at all.
  */
 export class SessionEventStore implements EventStore {
-  /** While true (rebuilding a session), nothing is written: replayed handshakes are not events. */
-  muted = false;
-
   constructor(
     private readonly sessionId: string,
     private readonly writer: EventWriter,
@@ -25,7 +22,7 @@ export class SessionEventStore implements EventStore {
 
   async storeEvent(streamId: string, message: JSONRPCMessage): Promise<string> {
     const seq = nextSeq();
-    if (!this.muted && !isPrimingMarker(message)) {
+    if (!isPrimingMarker(message) && !isInternalResponse(message)) {
       this.writer.enqueue({ sessionId: this.sessionId, streamId, seq, message });
     }
     return `${streamId}:${seq}`;
@@ -57,6 +54,12 @@ export class SessionEventStore implements EventStore {
     this.onReplayed?.(count);
     return parsed.streamId;
   }
+}
+
+/** Answers to the runtime's own requests (handshake replay, catalogue) are nobody's events. */
+function isInternalResponse(message: JSONRPCMessage): boolean {
+  const id = (message as { id?: unknown }).id;
+  return typeof id === 'string' && id.startsWith('durable-mcp/') && !('method' in message);
 }
 
 function isPrimingMarker(message: JSONRPCMessage): boolean {

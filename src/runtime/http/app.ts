@@ -2,8 +2,10 @@ import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import type { ApiKey } from '../auth/api-keys.js';
 import { wireError } from '../errors.js';
+import { methodLabel, type Metrics } from '../ops/metrics.js';
 import { bearerAuth, originGuard, type AuthVariables, type GuardOptions } from './guards.js';
 import type { McpEndpoint } from './mcp-endpoint.js';
+import { mountOpsRoutes, type OpsRouteOptions } from './ops-routes.js';
 import type { RequestFields } from './request-log.js';
 
 export interface HttpAppOptions {
@@ -12,19 +14,22 @@ export interface HttpAppOptions {
   guard: GuardOptions;
   deploymentId: string;
   logger: Logger;
-  /** Resolves when the store answers; rejects with the reason otherwise. */
-  readiness: () => Promise<void>;
+  metrics: Metrics;
+  ops: Omit<OpsRouteOptions, 'metrics' | 'deploymentId'>;
 }
 
 type Env = { Variables: AuthVariables & { fields: RequestFields } };
 
+const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
 /**
  * The HTTP face, on Web-standard Request/Response (Hono): every response
- * names the deployment; every request gets one log line; /mcp and /sessions
- * sit behind the origin guard and bearer auth; health probes need neither.
+ * names the deployment; every request gets one log line and its metrics;
+ * /mcp and /sessions sit behind the origin guard and bearer auth; probes
+ * need neither.
  */
 export function createHttpApp(options: HttpAppOptions): Hono<Env> {
-  const { logger, deploymentId } = options;
+  const { logger, deploymentId, metrics } = options;
   const app = new Hono<Env>();
 
   app.use('*', async (c, next) => {
@@ -32,15 +37,21 @@ export function createHttpApp(options: HttpAppOptions): Hono<Env> {
     const fields: RequestFields = {};
     c.set('fields', fields);
     await next();
-    c.res.headers.set('x-deployment-id', deploymentId);
+    const headers = c.res.headers;
+    headers.set('x-deployment-id', deploymentId);
+    // While draining, keep-alive connections are closed after each response so clients reconnect elsewhere.
+    if (options.ops.isDraining()) headers.set('connection', 'close');
     const status = c.res.status;
-    if (c.req.path === '/healthz' || c.req.path === '/readyz' || c.req.path === '/metrics') return;
+    const elapsed = performance.now() - started;
+    metrics.httpRequests.inc({ method: c.req.method, status: String(status) });
+    if (QUIET_PATHS.has(c.req.path)) return;
+    if (fields.era) metrics.requestDuration.observe({ era: fields.era, rpc_method: methodLabel(fields.rpcMethod) }, elapsed / 1000);
     const line = {
       event: 'request',
       method: c.req.method,
       path: c.req.path,
       status,
-      elapsedMs: Math.round((performance.now() - started) * 100) / 100,
+      elapsedMs: Math.round(elapsed * 100) / 100,
       era: fields.era,
       rpcMethod: fields.rpcMethod,
       sessionId: fields.sessionId ?? (fields.rpcMethod === 'initialize' ? 'missing' : undefined),
@@ -51,21 +62,17 @@ export function createHttpApp(options: HttpAppOptions): Hono<Env> {
     else logger.info(line, 'request');
   });
 
-  const guard = originGuard(options.guard);
-  const auth = bearerAuth(options.apiKeys);
-  app.use('/mcp', guard, auth);
-
-  app.all('/mcp', (c) => options.endpoint(c.req.raw, c.get('principal'), c.get('authInfo'), c.get('fields')));
-
-  app.get('/healthz', (c) => c.json({ status: 'ok' }));
-  app.get('/readyz', async (c) => {
-    try {
-      await options.readiness();
-      return c.json({ status: 'ready' });
-    } catch (error) {
-      return c.json({ status: 'not_ready', reason: (error as Error).message }, 503);
+  const guards = [originGuard(options.guard), bearerAuth(options.apiKeys)];
+  app.use('/mcp', ...guards);
+  app.use('/sessions/*', ...guards);
+  app.all('/mcp', (c) => {
+    if (c.req.method === 'GET' && options.ops.isDraining()) {
+      // A standalone stream opened now would be cut in a moment: send the client elsewhere.
+      return wireError('UNAVAILABLE', { message: 'This instance is shutting down; reconnect to another one.', headers: { 'retry-after': '1' } });
     }
+    return options.endpoint(c.req.raw, c.get('principal'), c.get('authInfo'), c.get('fields'));
   });
+  mountOpsRoutes(app, { ...options.ops, metrics, deploymentId });
 
   app.notFound(() => wireError('NOT_FOUND', { message: 'Not found: the MCP endpoint is /mcp' }));
   app.onError((error) => {

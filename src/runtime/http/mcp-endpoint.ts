@@ -6,6 +6,7 @@ import {
   type McpHttpHandler,
 } from '@modelcontextprotocol/server';
 import { DurableMcpError, sessionNotFound, wireError, type RejectionReason } from '../errors.js';
+import { onBodyDone } from '../legacy/live-session.js';
 import { isSessionIdShape } from '../legacy/session-id.js';
 import type { SessionManager } from '../legacy/session-manager.js';
 import { rpcMethodOf, type RequestFields } from './request-log.js';
@@ -19,6 +20,8 @@ export interface McpEndpointOptions {
   modernBodies: WeakMap<Request, unknown>;
   onRejected?: (reason: RejectionReason, sessionId: string | undefined) => void;
   onError?: (error: unknown) => void;
+  /** Counts modern exchanges until their response body is done (drain waits for them). */
+  modernInFlight: { count: number };
 }
 
 export type McpEndpoint = (request: Request, principal: string, authInfo: AuthInfo | undefined, fields: RequestFields) => Promise<Response>;
@@ -147,7 +150,21 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     if (!(await isLegacyRequest(request, body, { maxRequestBodySize: maxBodyBytes }))) {
       fields.era = 'modern';
       options.modernBodies.set(request, body);
-      return modern.fetch(request, { parsedBody: body, ...(authInfo && { authInfo }) });
+      options.modernInFlight.count += 1;
+      let response: Response;
+      try {
+        response = await modern.fetch(request, { parsedBody: body, ...(authInfo && { authInfo }) });
+      } catch (error) {
+        options.modernInFlight.count -= 1;
+        throw error;
+      }
+      if (!(response.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
+        options.modernInFlight.count -= 1;
+        return response;
+      }
+      return onBodyDone(response, () => {
+        options.modernInFlight.count -= 1;
+      });
     }
     fields.era = 'legacy';
     try {

@@ -1,11 +1,36 @@
-import type { AuthInfo, McpServer } from '@modelcontextprotocol/server';
-import type { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
+import {
+  isJSONRPCErrorResponse,
+  isJSONRPCRequest,
+  isJSONRPCResultResponse,
+  type AuthInfo,
+  type JSONRPCMessage,
+  type McpServer,
+  type RequestId,
+  type WebStandardStreamableHTTPServerTransport,
+} from '@modelcontextprotocol/server';
 import type { SessionEventStore } from '../events/session-event-store.js';
+import type { Catalogue } from './catalogue.js';
+
+/** What a client should be told the first time a new deployment serves its session. */
+export interface Announcement {
+  fromDeployment: string;
+  toDeployment: string;
+  changed: Array<'tools' | 'prompts' | 'resources'>;
+  /** Whether the client's log level lets an info message through. */
+  sendMessage: boolean;
+}
+
+interface InFlight {
+  method: string;
+  tool?: string;
+}
 
 /**
  * A legacy session held in this process: the app's McpServer connected to a
  * stateful SDK transport that believes it initialized this session (for real,
- * or through a replayed handshake after a restart).
+ * or through a replayed handshake after a restart). It also watches the
+ * messages crossing the transport, to know which requests are still running
+ * (for drain) and to deliver deployment announcements on the first stream.
  */
 export class LiveSession {
   /** Requests being handled plus response streams still open; a busy session is never evicted. */
@@ -14,6 +39,10 @@ export class LiveSession {
   expiresAt: number;
   /** Set when this process may have missed a termination (e.g. the LISTEN connection dropped). */
   stale = false;
+  /** Tools, prompts and resources this server offers, with tool annotations; set once built. */
+  catalogue: Catalogue | undefined;
+  private readonly inFlight = new Map<RequestId, InFlight>();
+  private announcement: Announcement | undefined;
 
   constructor(
     readonly id: string,
@@ -25,11 +54,20 @@ export class LiveSession {
     readonly events: SessionEventStore,
   ) {
     this.expiresAt = expiresAt;
+    this.watchTransport();
   }
 
   /** Batching was removed from the protocol in 2025-06-18. */
   get allowsBatches(): boolean {
     return this.protocolVersion < '2025-06-18';
+  }
+
+  get requestsInFlight(): number {
+    return this.inFlight.size;
+  }
+
+  announce(announcement: Announcement): void {
+    this.announcement = announcement;
   }
 
   async handle(request: Request, parsedBody: unknown, authInfo: AuthInfo | undefined): Promise<Response> {
@@ -41,13 +79,93 @@ export class LiveSession {
       this.busy -= 1;
       throw error;
     }
+    // A freshly opened standalone stream is the other place an announcement can go.
+    if (request.method === 'GET' && response.status === 200 && !request.headers.has('last-event-id')) {
+      this.deliverAnnouncement(undefined);
+    }
     return onBodyDone(response, () => {
       this.busy -= 1;
     });
   }
 
+  /**
+   * Ends every request still running with an error that says the server is
+   * restarting and whether repeating the request is safe (drain deadline).
+   */
+  async abortInFlight(deploymentId: string): Promise<number> {
+    const pending = [...this.inFlight.entries()];
+    for (const [id, info] of pending) {
+      const retryable = info.method !== 'tools/call' || this.catalogue?.isSafeToRepeat(info.tool) === true;
+      const message: JSONRPCMessage = {
+        jsonrpc: '2.0',
+        id,
+        error: {
+          code: -32000,
+          message: retryable
+            ? 'The server is restarting and this request did not finish. It is safe to send it again.'
+            : 'The server is restarting and this request did not finish. It may or may not have taken effect: check before repeating it.',
+          data: { code: 'SERVER_RESTARTING', retryable, deploymentId },
+        },
+      };
+      await this.transport.send(message).catch(() => {});
+    }
+    return pending.length;
+  }
+
+  /** Closes the standalone GET stream; the client reconnects (to any instance) after its retry delay. */
+  closeStandaloneStream(): void {
+    this.transport.closeStandaloneSSEStream();
+  }
+
   close(): Promise<void> {
     return this.server.close();
+  }
+
+  private watchTransport(): void {
+    const transport = this.transport;
+    const deliver = transport.onmessage;
+    transport.onmessage = (message, extra) => {
+      if (isJSONRPCRequest(message)) {
+        const params = message.params as { name?: unknown } | undefined;
+        this.inFlight.set(message.id, {
+          method: message.method,
+          ...(message.method === 'tools/call' && typeof params?.name === 'string' && { tool: params.name }),
+        });
+        if (this.announcement && !String(message.id).startsWith('durable-mcp/')) this.deliverAnnouncement(message.id);
+      }
+      deliver?.(message, extra);
+    };
+    const send = transport.send.bind(transport);
+    transport.send = (message, options) => {
+      if ((isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) && message.id !== undefined) this.inFlight.delete(message.id);
+      return send(message, options);
+    };
+  }
+
+  /** Sends the pending announcement on the stream of `relatedRequestId` (or the standalone stream), once. */
+  private deliverAnnouncement(relatedRequestId: RequestId | undefined): void {
+    const announcement = this.announcement;
+    if (!announcement) return;
+    this.announcement = undefined;
+    const notify = (method: string, params?: Record<string, unknown>) =>
+      this.server.server
+        // The SDK types notification() per method; these two are built from validated parts, so the cast is safe.
+        .notification({ method, ...(params && { params }) } as never, relatedRequestId === undefined ? undefined : { relatedRequestId })
+        .catch(() => {});
+    if (announcement.sendMessage) {
+      void notify('notifications/message', {
+        level: 'info',
+        logger: 'durable-mcp',
+        data: {
+          event: 'deployment_changed',
+          message: `The server was upgraded (deployment ${announcement.fromDeployment} -> ${announcement.toDeployment}); this session continues unchanged.`,
+          fromDeployment: announcement.fromDeployment,
+          toDeployment: announcement.toDeployment,
+          changed: announcement.changed,
+        },
+      });
+    }
+    for (const kind of announcement.changed) void notify(`notifications/${kind}/list_changed`);
   }
 }
 

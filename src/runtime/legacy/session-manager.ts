@@ -12,8 +12,9 @@ import type { EventWriter } from '../events/event-writer.js';
 import { SessionEventStore } from '../events/session-event-store.js';
 import { clientIdentityOf, type ServerBuilder } from '../server-builder.js';
 import { ActivityTracker } from './activity.js';
+import { listCatalogue, type ListKind } from './catalogue.js';
 import { replayHandshake } from './handshake.js';
-import { LiveSession } from './live-session.js';
+import { LiveSession, type Announcement } from './live-session.js';
 import { mintSessionId } from './session-id.js';
 
 export interface SessionManagerOptions {
@@ -30,8 +31,9 @@ export interface SessionObserver {
   created?(session: LiveSession): void;
   rehydrated?(session: LiveSession, record: SessionRecord, durationMs: number): void;
   rejected?(reason: RejectionReason, sessionId: string | undefined): void;
-  terminated?(sessionId: string): void;
+  terminated?(sessionId: string, ageMs?: number): void;
   evicted?(sessionId: string): void;
+  announced?(session: LiveSession, announcement: Announcement): void;
   replayed?(count: number): void;
   error?(error: unknown, context: string): void;
 }
@@ -124,6 +126,13 @@ export class SessionManager {
     }
     this.insert(live);
     this.observer.created?.(live);
+    // The baseline for noticing, after a deploy, that the tool list changed. Off the critical path.
+    void listCatalogue(live, authInfo)
+      .then((catalogue) => {
+        live.catalogue = catalogue;
+        return this.store.sessions.mergeMeta(id, { lists: catalogue.hashes });
+      })
+      .catch((error: unknown) => this.observer.error?.(error, 'catalogue'));
     return response;
   }
 
@@ -170,9 +179,25 @@ export class SessionManager {
     if (record.expiresAt.getTime() <= Date.now()) return this.reject('expired', id);
     await this.store.sessions.terminate(id, new Date());
     this.drop(id);
-    this.observer.terminated?.(id);
+    this.observer.terminated?.(id, Date.now() - record.createdAt.getTime());
     await this.store.db.notify(TERMINATED_CHANNEL, id).catch((error: unknown) => this.observer.error?.(error, 'notify termination'));
     return { ok: true };
+  }
+
+  /** A session's state without rebuilding it: for health checks. Another principal's session is `unknown`. */
+  async inspect(id: string, principal: string): Promise<{ status: 'valid' | 'unknown' | 'expired' | 'terminated'; expiresAt?: Date; live: boolean }> {
+    const record = await this.store.sessions.get(id);
+    const live = this.live.has(id);
+    if (!record || record.principal !== principal) return { status: 'unknown', live: false };
+    if (record.terminatedAt) return { status: 'terminated', live };
+    const expiresAt = new Date(Math.max(record.expiresAt.getTime(), this.live.get(id)?.expiresAt ?? 0));
+    if (expiresAt.getTime() <= Date.now()) return { status: 'expired', expiresAt, live };
+    return { status: 'valid', expiresAt, live };
+  }
+
+  /** Every session live in this process (drain). */
+  liveSessions(): LiveSession[] {
+    return [...this.live.values()];
   }
 
   /** Records what a rebuilt session must re-apply: the log level and resource subscriptions. */
@@ -218,6 +243,8 @@ export class SessionManager {
     );
     try {
       await replayHandshake(live, record, authInfo);
+      const previous = typeof record.meta.lastDeploymentId === 'string' ? record.meta.lastDeploymentId : record.deploymentId;
+      if (previous !== this.deploymentId) await this.prepareAnnouncement(live, record, previous, authInfo);
     } catch (error) {
       await live.close().catch(() => {});
       throw error;
@@ -225,6 +252,23 @@ export class SessionManager {
     this.insert(live);
     this.observer.rehydrated?.(live, record, performance.now() - started);
     return live;
+  }
+
+  /** First time this deployment serves the session: tell the client, and which lists changed. */
+  private async prepareAnnouncement(live: LiveSession, record: SessionRecord, previous: string, authInfo: AuthInfo | undefined): Promise<void> {
+    const catalogue = await listCatalogue(live, authInfo);
+    live.catalogue = catalogue;
+    const announcement: Announcement = {
+      fromDeployment: previous,
+      toDeployment: this.deploymentId,
+      changed: catalogue.changedSince(record.meta.lists as Partial<Record<ListKind, string>> | undefined),
+      sendMessage: record.logLevel === null || QUIET_LEVELS.has(record.logLevel) === false,
+    };
+    live.announce(announcement);
+    this.observer.announced?.(live, announcement);
+    void this.store.sessions
+      .mergeMeta(record.id, { lastDeploymentId: this.deploymentId, lists: catalogue.hashes })
+      .catch((error: unknown) => this.observer.error?.(error, 'record deployment'));
   }
 
   private async build(
@@ -289,4 +333,6 @@ export class SessionManager {
   }
 }
 
+/** Levels above info: a client that set one of these does not want an info notice. */
+const QUIET_LEVELS = new Set(['notice', 'warning', 'error', 'critical', 'alert', 'emergency']);
 const LOG_LEVELS = new Set(['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency']);

@@ -1,0 +1,48 @@
+import { createHash } from 'node:crypto';
+import type { AuthInfo } from '@modelcontextprotocol/server';
+import type { LiveSession } from './live-session.js';
+import { internalRequest, responseOf } from './internal-request.js';
+
+export type ListKind = 'tools' | 'prompts' | 'resources';
+
+/**
+ * What a session's server offers, listed once when the session is built:
+ * a hash per list (to notice that a deploy changed it) and the tool
+ * annotations (to tell, at a drain deadline, whether repeating a call is safe).
+ */
+export class Catalogue {
+  constructor(
+    readonly hashes: Record<ListKind, string>,
+    private readonly annotations: ReadonlyMap<string, { readOnlyHint?: boolean; idempotentHint?: boolean }>,
+  ) {}
+
+  isSafeToRepeat(tool: string | undefined): boolean {
+    const a = tool === undefined ? undefined : this.annotations.get(tool);
+    return a?.readOnlyHint === true || a?.idempotentHint === true;
+  }
+
+  /** Lists whose hash differs from `previous` (missing previous hashes count as unchanged). */
+  changedSince(previous: Partial<Record<ListKind, string>> | undefined): ListKind[] {
+    if (!previous) return [];
+    return (['tools', 'prompts', 'resources'] as const).filter((k) => previous[k] !== undefined && previous[k] !== this.hashes[k]);
+  }
+}
+
+export async function listCatalogue(live: LiveSession, authInfo: AuthInfo | undefined): Promise<Catalogue> {
+  const session = { id: live.id, protocolVersion: live.protocolVersion };
+  const hashes = {} as Record<ListKind, string>;
+  const annotations = new Map<string, { readOnlyHint?: boolean; idempotentHint?: boolean }>();
+  for (const kind of ['tools', 'prompts', 'resources'] as const) {
+    const response = await internalRequest(live.transport, { jsonrpc: '2.0', id: `durable-mcp/catalogue/${kind}`, method: `${kind}/list` }, session, authInfo);
+    const message = await responseOf(response);
+    // An app without prompts or resources answers method-not-found: that is an empty list.
+    const items = (message?.result?.[kind] as Array<Record<string, unknown>> | undefined) ?? [];
+    hashes[kind] = createHash('sha256').update(JSON.stringify(items)).digest('base64url').slice(0, 16);
+    if (kind === 'tools') {
+      for (const tool of items) {
+        if (typeof tool.name === 'string') annotations.set(tool.name, (tool.annotations as { readOnlyHint?: boolean; idempotentHint?: boolean }) ?? {});
+      }
+    }
+  }
+  return new Catalogue(hashes, annotations);
+}
