@@ -15,6 +15,7 @@ export interface QueryResult<R> {
 
 /** Anything that runs parameterized SQL: the database itself or an open transaction. */
 export interface Queryable {
+  /** Runs exactly one statement (on both engines); multi-statement scripts belong in migrations. */
   query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
 }
 

@@ -1,0 +1,156 @@
+/**
+ * The store's error catalogue. Every error carries a stable string `code`
+ * (never reused, safe to branch on); database failures keep the engine's own
+ * error as `cause` and its SQLSTATE as `sqlState`. Messages never contain a
+ * password: URLs are redacted before they reach a message.
+ */
+import { StoreClosedError } from './database.js';
+
+export { StoreClosedError };
+
+export type StoreErrorCode =
+  | 'STORE_CLOSED'
+  | 'STORE_LOCKED'
+  | 'STORE_UNREACHABLE'
+  | 'STORE_CONNECT_REJECTED'
+  | 'STORE_URL_INVALID'
+  | 'STORE_OPTIONS_INVALID'
+  | 'STORE_QUERY_FAILED'
+  | 'MIGRATION_INVALID'
+  | 'MIGRATION_FAILED';
+
+export abstract class StoreError extends Error {
+  abstract readonly code: StoreErrorCode;
+}
+
+/** Another live process (or this one) already serves the PGlite data directory. */
+export class StoreLockedError extends StoreError {
+  readonly code = 'STORE_LOCKED';
+  constructor(
+    readonly dir: string,
+    readonly pid: number,
+  ) {
+    const who = pid === process.pid ? `this process (pid ${pid}) already has` : `another process (pid ${pid}) holds`;
+    super(
+      `${who} the PGlite data directory ${dir}; PGlite serves one process per directory, ` +
+        'use PostgreSQL (a postgres:// URL) to run several processes on one store',
+    );
+    this.name = 'StoreLockedError';
+  }
+}
+
+/** The database could not be reached before the connect-retry budget ran out. */
+export class StoreUnreachableError extends StoreError {
+  readonly code = 'STORE_UNREACHABLE';
+  constructor(message: string, options: { cause?: unknown; attempts: number; elapsedMs: number }) {
+    super(message, { cause: options.cause });
+    this.name = 'StoreUnreachableError';
+    this.attempts = options.attempts;
+    this.elapsedMs = options.elapsedMs;
+  }
+  readonly attempts: number;
+  readonly elapsedMs: number;
+}
+
+/** The server answered but refused us (bad credentials, missing database): retrying would not help. */
+export class StoreConnectRejectedError extends StoreError {
+  readonly code = 'STORE_CONNECT_REJECTED';
+  constructor(
+    message: string,
+    readonly sqlState: string | undefined,
+    cause: unknown,
+  ) {
+    super(message, { cause });
+    this.name = 'StoreConnectRejectedError';
+  }
+}
+
+export class StoreUrlInvalidError extends StoreError {
+  readonly code = 'STORE_URL_INVALID';
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreUrlInvalidError';
+  }
+}
+
+export class StoreOptionsInvalidError extends StoreError {
+  readonly code = 'STORE_OPTIONS_INVALID';
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreOptionsInvalidError';
+  }
+}
+
+/** A statement failed. Same shape on both engines, so callers branch on `sqlState` (e.g. '23505'). */
+export class StoreQueryError extends StoreError {
+  readonly code = 'STORE_QUERY_FAILED';
+  /** SQLSTATE when the server answered; undefined for connection-level failures. */
+  readonly sqlState: string | undefined;
+  readonly constraint: string | undefined;
+  readonly detail: string | undefined;
+  constructor(cause: unknown) {
+    const fields = databaseErrorFields(cause);
+    super(fields.message, { cause });
+    this.name = 'StoreQueryError';
+    this.sqlState = fields.sqlState;
+    this.constraint = fields.constraint;
+    this.detail = fields.detail;
+  }
+}
+
+export class MigrationInvalidError extends StoreError {
+  readonly code = 'MIGRATION_INVALID';
+  constructor(message: string) {
+    super(message);
+    this.name = 'MigrationInvalidError';
+  }
+}
+
+export class MigrationFailedError extends StoreError {
+  readonly code = 'MIGRATION_FAILED';
+  readonly sqlState: string | undefined;
+  constructor(
+    readonly namespace: string,
+    readonly version: number,
+    readonly migrationName: string,
+    cause: unknown,
+  ) {
+    const fields = databaseErrorFields(cause);
+    super(`Migration ${namespace} v${version} (${migrationName}) failed: ${fields.message}`, { cause });
+    this.name = 'MigrationFailedError';
+    this.sqlState = fields.sqlState;
+  }
+}
+
+interface DatabaseErrorFields {
+  message: string;
+  sqlState: string | undefined;
+  constraint: string | undefined;
+  detail: string | undefined;
+}
+
+/** Reads the fields both `pg` and PGlite put on their DatabaseError, from whatever was thrown. */
+export function databaseErrorFields(error: unknown): DatabaseErrorFields {
+  if (error instanceof StoreQueryError) {
+    return { message: error.message, sqlState: error.sqlState, constraint: error.constraint, detail: error.detail };
+  }
+  if (!(error instanceof Error)) {
+    return { message: String(error), sqlState: undefined, constraint: undefined, detail: undefined };
+  }
+  const fields = error as Error & { code?: unknown; severity?: unknown; constraint?: unknown; detail?: unknown };
+  // Only a server error (it has a severity) carries a SQLSTATE; Node's socket codes (EPIPE...) are not SQLSTATEs.
+  const sqlState = typeof fields.code === 'string' && fields.severity !== undefined ? fields.code : undefined;
+  const message = error.message || (typeof fields.code === 'string' ? fields.code : error.name);
+  return {
+    message,
+    sqlState,
+    constraint: typeof fields.constraint === 'string' ? fields.constraint : undefined,
+    detail: typeof fields.detail === 'string' ? fields.detail : undefined,
+  };
+}
+
+/** Wraps an engine error once; store errors (closed, already wrapped) pass through untouched. */
+export function toStoreError(error: unknown): Error {
+  if (error instanceof StoreError || error instanceof StoreClosedError) return error;
+  return new StoreQueryError(error);
+}

@@ -1,0 +1,44 @@
+/** The store's public surface. Engines and SQL modules stay internal. */
+export { openStore } from './open.js';
+export { CORE_MIGRATIONS, CORE_NAMESPACE } from './schema.js';
+export { redactUrl } from './url.js';
+export {
+  MigrationFailedError,
+  MigrationInvalidError,
+  StoreClosedError,
+  StoreConnectRejectedError,
+  StoreError,
+  StoreLockedError,
+  StoreOptionsInvalidError,
+  StoreQueryError,
+  StoreUnreachableError,
+  StoreUrlInvalidError,
+  type StoreErrorCode,
+} from './errors.js';
+export type {
+  Database,
+  Engine,
+  ListenHandlers,
+  PoolStats,
+  QueryObserver,
+  QueryResult,
+  Queryable,
+  Unlisten,
+} from './database.js';
+export type {
+  EventRepository,
+  Migration,
+  NewSession,
+  SessionRecord,
+  SessionRepository,
+  SessionTouch,
+  StateRepository,
+  StoredEvent,
+} from './records.js';
+export type {
+  ConnectRetryOptions,
+  OpenStoreOptions,
+  PoolOptions,
+  Store,
+  StoreLogger,
+} from './store.js';

