@@ -22,6 +22,10 @@ function freePort() {
   });
 }
 
+// promtool (alert rule tests) and a real proxy (scale-out tests) come from Debian's packages.
+const { ensureTools } = await import('./ensure-tools.mjs');
+await ensureTools(['promtool', 'haproxy']);
+
 let cluster;
 let dataDir;
 const env = { ...process.env };

@@ -91,7 +91,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
     process.stdout.write(SERVE_HELP);
     return 0;
   }
-  const env = process.env;
+  // An empty variable counts as unset (a blank DATABASE_URL must not become the store URL).
+  const env = Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== '')) as NodeJS.ProcessEnv;
   const host = values.host ?? env.DURABLE_MCP_HOST ?? '127.0.0.1';
   const port = Number(values.port ?? env.PORT ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: '${values.port ?? env.PORT}' is not a port`);

@@ -138,9 +138,14 @@ export async function createDurableServer(options: DurableServerOptions): Promis
     terminatedRetentionMs: idleTimeoutMs,
     eventRetentionMs: options.events?.retentionMs ?? 10 * 60 * 1000,
     batchSize: 500,
-    onSwept: (ids, events) => {
-      metrics.sessionsExpired.inc(ids.length);
-      for (const id of ids) logger.info({ event: 'session_expired', sessionId: id }, 'expired session swept');
+    onSwept: (swept, events) => {
+      const now = Date.now();
+      for (const s of swept) {
+        if (!s.expired) continue;
+        metrics.sessionsExpired.inc();
+        metrics.sessionLifetime.observe((now - s.createdAt.getTime()) / 1000);
+        logger.info({ event: 'session_expired', sessionId: s.id }, 'idle session expired and was swept');
+      }
       if (events > 0) logger.debug({ event: 'events_pruned', count: events }, 'events pruned');
     },
     onError: (error) => logger.error({ err: error }, 'sweep failed'),

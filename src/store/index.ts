@@ -32,6 +32,7 @@ export type {
   SessionRecord,
   SessionRepository,
   SessionTouch,
+  SweptSession,
   StateRepository,
   StoredEvent,
 } from './records.js';

@@ -30,6 +30,13 @@ export type NewSession = Omit<SessionRecord, 'lastActiveAt' | 'terminatedAt' | '
   meta?: Record<string, unknown>;
 };
 
+export interface SweptSession {
+  id: string;
+  createdAt: Date;
+  /** true: removed for idle expiry; false: removed after its post-termination retention. */
+  expired: boolean;
+}
+
 export interface SessionTouch {
   id: string;
   lastActiveAt: Date;
@@ -55,9 +62,9 @@ export interface SessionRepository {
   /**
    * Deletes up to `limit` sessions that expired before `now`, or were terminated
    * before `terminatedBefore`, together with their events and session-scoped
-   * state. Returns the deleted ids. Bounded so a sweep never holds locks for long.
+   * state. Returns what was deleted. Bounded so a sweep never holds locks for long.
    */
-  sweep(now: Date, terminatedBefore: Date, limit: number): Promise<string[]>;
+  sweep(now: Date, terminatedBefore: Date, limit: number): Promise<SweptSession[]>;
   count(): Promise<number>;
 }
 

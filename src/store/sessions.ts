@@ -4,7 +4,7 @@
  * (pg turns JS arrays into PostgreSQL arrays) can change what is stored.
  */
 import type { Queryable } from './database.js';
-import type { NewSession, SessionRecord, SessionRepository, SessionTouch } from './records.js';
+import type { NewSession, SessionRecord, SessionRepository, SessionTouch, SweptSession } from './records.js';
 import { toJson } from './json.js';
 
 interface SessionRow {
@@ -120,11 +120,11 @@ export class SqlSessionRepository implements SessionRepository {
     ]);
   }
 
-  async sweep(now: Date, terminatedBefore: Date, limit: number): Promise<string[]> {
+  async sweep(now: Date, terminatedBefore: Date, limit: number): Promise<SweptSession[]> {
     if (!(limit > 0)) return [];
     // One statement, hence one transaction. SKIP LOCKED lets several instances sweep at once
     // without queueing on each other's rows (or on a session being touched right now).
-    const res = await this.#db.query<{ id: string }>(
+    const res = await this.#db.query<{ id: string; created_at: Date; expired: boolean }>(
       `WITH doomed AS (
          SELECT id FROM durable_mcp_sessions
          WHERE expires_at < $1::timestamptz OR terminated_at < $2::timestamptz
@@ -136,10 +136,10 @@ export class SqlSessionRepository implements SessionRepository {
          DELETE FROM durable_mcp_state AS st USING doomed AS d WHERE st.scope = 'session:' || d.id
        )
        DELETE FROM durable_mcp_sessions AS s USING doomed AS d WHERE s.id = d.id
-       RETURNING s.id`,
+       RETURNING s.id, s.created_at, s.terminated_at IS NULL AS expired`,
       [now.toISOString(), terminatedBefore.toISOString(), Math.floor(limit)],
     );
-    return res.rows.map((r) => r.id);
+    return res.rows.map((r) => ({ id: r.id, createdAt: r.created_at, expired: r.expired }));
   }
 
   async count(): Promise<number> {

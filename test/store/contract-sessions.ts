@@ -120,8 +120,12 @@ export function sessionsContract(store: StoreGetter): void {
       const first = await sessions.sweep(now, at(now, -1000), 2);
       assert.equal(first.length, 2, 'bounded by limit');
       const second = await sessions.sweep(now, at(now, -1000), 10);
-      const swept = [...first, ...second].sort();
+      const swept = [...first, ...second].map((s) => s.id).sort();
       assert.deepEqual(swept, [...expired.map((s) => s.id), oldTerminated.id].sort());
+      const byId = new Map([...first, ...second].map((s) => [s.id, s]));
+      assert.equal(byId.get(victim.id)?.expired, true, 'idle expiry is reported as such');
+      assert.equal(byId.get(oldTerminated.id)?.expired, false, 'terminated sessions are not reported as expired');
+      assert.equal(byId.get(victim.id)?.createdAt.getTime(), past.getTime());
       assert.deepEqual(await sessions.sweep(now, at(now, -1000), 10), []);
 
       for (const id of swept) assert.equal(await sessions.get(id), undefined);

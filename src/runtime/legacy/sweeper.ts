@@ -1,3 +1,4 @@
+import type { SweptSession } from '../../store/records.js';
 import type { Store } from '../../store/store.js';
 
 export interface SweeperOptions {
@@ -8,7 +9,7 @@ export interface SweeperOptions {
   eventRetentionMs: number;
   /** Rows per statement, so a sweep never holds locks for long. */
   batchSize: number;
-  onSwept?: (sessionIds: string[], events: number) => void;
+  onSwept?: (sessions: SweptSession[], events: number) => void;
   onError?: (error: unknown) => void;
 }
 
@@ -50,11 +51,11 @@ export class Sweeper {
     try {
       const now = new Date();
       const terminatedBefore = new Date(now.getTime() - this.options.terminatedRetentionMs);
-      const swept: string[] = [];
+      const swept: SweptSession[] = [];
       for (let i = 0; i < 20; i++) {
-        const ids = await this.store.sessions.sweep(now, terminatedBefore, batchSize);
-        swept.push(...ids);
-        if (ids.length < batchSize) break;
+        const batch = await this.store.sessions.sweep(now, terminatedBefore, batchSize);
+        swept.push(...batch);
+        if (batch.length < batchSize) break;
       }
       let events = 0;
       const before = new Date(now.getTime() - this.options.eventRetentionMs);

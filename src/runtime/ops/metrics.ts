@@ -127,7 +127,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     }),
     storePool: new Gauge({
       name: 'durable_mcp_store_pool_connections',
-      help: 'Store connections: total, in_use, waiting (callers queued for a connection), max.',
+      help: 'Store connections: total (open), in_use (checked out), waiting (callers queued for a connection).',
       labelNames: ['state'],
       registers,
       collect() {

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, test, type TestContext } from 'node:test';
+
+/** The repository root: the nearest directory above this file (compiled into any outDir) holding package.json. */
+function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'ops', 'alerts.yml'))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`no package.json with ops/alerts.yml above ${fileURLToPath(import.meta.url)}`);
+    dir = parent;
+  }
+}
+
+function findOnPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not in this directory
+    }
+  }
+  return undefined;
+}
+
+const root = repoRoot();
+const promtool = findOnPath('promtool');
+const MISSING =
+  'promtool not installed: install the Debian package "prometheus" (node scripts/ensure-tools.mjs promtool, as root) ' +
+  'or a Prometheus release tarball, and put promtool on PATH';
+
+/** Skips locally without promtool; in CI (process.env.CI set) a missing promtool is a failure. */
+function requirePromtool(t: TestContext): string | undefined {
+  if (promtool) return promtool;
+  if (process.env.CI) assert.fail(`${MISSING} (CI is set, so the alert rules must be checked)`);
+  t.skip(MISSING);
+  return undefined;
+}
+
+function runPromtool(bin: string, args: string[]): void {
+  const result = spawnSync(bin, args, { cwd: root, encoding: 'utf8', timeout: 120_000 });
+  const output = `$ promtool ${args.join(' ')}\n${result.stdout ?? ''}${result.stderr ?? ''}`;
+  assert.equal(result.error, undefined, `${output}\n${String(result.error)}`);
+  assert.equal(result.status, 0, output);
+}
+
+describe('ops/alerts.yml', () => {
+  test('promtool check rules accepts the alert rules', (t) => {
+    const bin = requirePromtool(t);
+    if (bin) runPromtool(bin, ['check', 'rules', 'ops/alerts.yml']);
+  });
+
+  test('promtool unit tests pass (each alert fires when it should and stays quiet when it should not)', (t) => {
+    const bin = requirePromtool(t);
+    if (bin) runPromtool(bin, ['test', 'rules', 'ops/alerts.test.yml']);
+  });
+
+  test('every alert has a firing case in ops/alerts.test.yml', () => {
+    const rules = readFileSync(join(root, 'ops', 'alerts.yml'), 'utf8');
+    const tests = readFileSync(join(root, 'ops', 'alerts.test.yml'), 'utf8');
+    const alerts = [...rules.matchAll(/^\s*- alert:\s*(\S+)\s*$/gm)].map((m) => m[1]);
+    assert.ok(alerts.length >= 8, `expected the alert rules, found ${alerts.join(', ')}`);
+    // A firing case: an alert_rule_test for the alert whose exp_alerts is a non-empty list.
+    const firing = new Set(
+      [...tests.matchAll(/- alertname:\s*(\S+)\s*\n\s*eval_time:\s*\S+\s*\n\s*exp_alerts:\s*\n\s*- exp_labels:/g)].map((m) => m[1]),
+    );
+    const untested = alerts.filter((name) => !firing.has(name!));
+    assert.deepEqual(untested, [], `alerts without a firing test case: ${untested.join(', ')}`);
+    for (const name of alerts) assert.match(tests, new RegExp(`alertname: ${name}\\s*\\n\\s*eval_time: \\S+\\s*\\n\\s*exp_alerts: \\[\\]`), `${name} has no case where it must stay quiet`);
+  });
+});
