@@ -3,7 +3,7 @@
  * `durable-mcp/client` for the resilient client).
  */
 export { defineApp } from './runtime/app.js';
-export type { AppContext, AppDatabase, AppLogger, ClientIdentity, DurableApp, Era, KeyValueState } from './runtime/app.js';
+export type { AppContext, AppDatabase, AppLogger, ChangeNotifier, ClientIdentity, DurableApp, Era, KeyValueState } from './runtime/app.js';
 export { createDurableServer } from './runtime/server.js';
 export type { DurableServer, DurableServerOptions } from './runtime/server.js';
 export { loadApiKeys, parseApiKeys, hashToken } from './runtime/auth/api-keys.js';

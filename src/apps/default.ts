@@ -1,5 +1,5 @@
 import type { DurableApp } from '../runtime/app.js';
-import { exampleApp } from './example/index.js';
+import { memoryApp } from './memory/index.js';
 
-/** What `durable-mcp serve` runs without --app. */
-export const defaultApp: DurableApp = exampleApp;
+/** What `durable-mcp serve` runs without --app: the memory server this project started from. */
+export const defaultApp: DurableApp = memoryApp;

@@ -56,6 +56,18 @@ export interface AppContext {
   db: AppDatabase;
   deploymentId: string;
   logger: AppLogger;
+  /**
+   * Announces that tools, prompts or resources changed, to every open
+   * 2026-07-28 `subscriptions/listen` stream on every instance.
+   */
+  changes: ChangeNotifier;
+}
+
+export interface ChangeNotifier {
+  toolsChanged(): void;
+  promptsChanged(): void;
+  resourcesChanged(): void;
+  resourceUpdated(uri: string): void;
 }
 
 export interface DurableApp {

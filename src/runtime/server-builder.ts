@@ -1,6 +1,6 @@
 import { McpServer } from '@modelcontextprotocol/server';
 import type { Store } from '../store/store.js';
-import type { AppContext, AppDatabase, AppLogger, ClientIdentity, DurableApp, Era } from './app.js';
+import type { AppContext, AppDatabase, AppLogger, ChangeNotifier, ClientIdentity, DurableApp, Era } from './app.js';
 import { DurableMcpError } from './errors.js';
 import { principalScope, scopedState, sessionScope } from './state.js';
 
@@ -18,7 +18,13 @@ export type ServerBuilder = (request: BuildRequest) => Promise<McpServer>;
  * (again after a restart or eviction) and once per modern request, so what
  * does not depend on the request is computed here, once.
  */
-export function createServerBuilder(app: DurableApp, store: Store, deploymentId: string, logger: AppLogger): ServerBuilder {
+export function createServerBuilder(
+  app: DurableApp,
+  store: Store,
+  deploymentId: string,
+  logger: AppLogger,
+  changes: ChangeNotifier,
+): ServerBuilder {
   const db: AppDatabase = {
     engine: store.engine,
     query: (sql, params) => store.db.query(sql, params),
@@ -37,6 +43,7 @@ export function createServerBuilder(app: DurableApp, store: Store, deploymentId:
       db,
       deploymentId,
       logger,
+      changes,
       ...(request.client && { client: request.client }),
       ...(request.sessionId !== undefined && {
         sessionId: request.sessionId,

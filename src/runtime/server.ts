@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
-import type { DurableApp } from './app.js';
+import type { ChangeNotifier, DurableApp } from './app.js';
 import type { ApiKey } from './auth/api-keys.js';
 import { Drain } from './drain.js';
 import { EventWriter } from './events/event-writer.js';
@@ -17,6 +17,9 @@ import { createLogger } from './ops/logger.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { sessionTelemetry } from './ops/telemetry.js';
 import { createServerBuilder } from './server-builder.js';
+import { ClusterBus } from './cluster/bus.js';
+import { ClusterServerEventBus } from './cluster/event-bus.js';
+import { STANDALONE_STREAM } from './events/session-event-store.js';
 import { VERSION } from './version.js';
 
 export interface DurableServerOptions {
@@ -42,6 +45,8 @@ export interface DurableServerOptions {
     activityFlushMs?: number;
     /** How often expired sessions and old events are swept. Default 60 s. */
     sweepIntervalMs?: number;
+    /** Check the store on every request for terminations made elsewhere. Default: on for PostgreSQL, off for PGlite (one process). */
+    verifyEachRequest?: boolean;
   };
   events?: {
     /** How long events stay replayable. Default 10 min. */
@@ -78,6 +83,8 @@ export interface DurableServer {
   readonly metrics: Metrics;
   readonly store: Store;
   readonly sessions: SessionManager;
+  /** Publishes list/resource changes to every open 2026-07-28 `subscriptions/listen` stream, on every instance. */
+  readonly notify: ChangeNotifier;
   readonly draining: boolean;
   /** Readiness turns 503 at once; nothing else changes until drain() or close(). */
   beginDrain(): void;
@@ -108,19 +115,37 @@ export async function createDurableServer(options: DurableServerOptions): Promis
 
   const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
   const idleTimeoutMs = options.sessions?.idleTimeoutMs ?? 24 * 60 * 60 * 1000;
-  const buildServer = createServerBuilder(options.app, store, deploymentId, logger.child({ app: options.app.name }));
+  const cluster = new ClusterBus(store, instanceId, (error, context) => logger.error({ err: error, context }, 'cluster message failed'));
+  await cluster.start();
+  const bus = new ClusterServerEventBus(cluster, (error) => logger.error({ err: error }, 'server event fan-out failed'));
+  const changes = {
+    toolsChanged: () => bus.publish({ kind: 'tools_list_changed' }),
+    promptsChanged: () => bus.publish({ kind: 'prompts_list_changed' }),
+    resourcesChanged: () => bus.publish({ kind: 'resources_list_changed' }),
+    resourceUpdated: (uri: string) => bus.publish({ kind: 'resource_updated', uri }),
+  };
+  const buildServer = createServerBuilder(options.app, store, deploymentId, logger.child({ app: options.app.name }), changes);
+  let sessions: SessionManager | undefined;
   const writer = new EventWriter(store.events, {
-    onFlushed: (count) => metrics.eventsStored.inc(count),
+    onCommitted: (batch) => {
+      metrics.eventsStored.inc(batch.length);
+      const standalone = new Set<string>();
+      for (const e of batch) if (e.streamId === STANDALONE_STREAM) standalone.add(e.sessionId);
+      if (standalone.size > 0) sessions?.standaloneCommitted(standalone);
+    },
     onError: (error, pending) => logger.error({ err: error, pending }, 'event store write failed; retrying'),
     onDropped: (count) => logger.error({ dropped: count }, 'event store unreachable for too long; oldest events dropped'),
   });
   const telemetry = sessionTelemetry(logger, metrics);
-  const sessions = new SessionManager(
+  sessions = new SessionManager(
     store,
     buildServer,
     writer,
     deploymentId,
+    instanceId,
+    cluster,
     {
+      verifyEachRequest: options.sessions?.verifyEachRequest ?? store.engine === 'postgres',
       idleTimeoutMs,
       maxLiveSessions: options.sessions?.maxLive ?? 1000,
       activityFlushMs: options.sessions?.activityFlushMs ?? 5000,
@@ -131,7 +156,8 @@ export async function createDurableServer(options: DurableServerOptions): Promis
     telemetry,
   );
   await sessions.start();
-  metrics.bindSources({ pool: () => store.db.stats(), liveSessions: () => sessions.liveCount });
+  const live = sessions;
+  metrics.bindSources({ pool: () => store.db.stats(), liveSessions: () => live.liveCount });
 
   const sweeper = new Sweeper(store, {
     intervalMs: options.sessions?.sweepIntervalMs ?? 60_000,
@@ -157,10 +183,11 @@ export async function createDurableServer(options: DurableServerOptions): Promis
   const modern = createModernHandler(buildServer, {
     maxBodyBytes,
     bodies: modernBodies,
+    bus,
     onerror: (error) => logger.debug({ err: error }, 'modern request rejected'),
   });
   const endpoint = createMcpEndpoint({
-    sessions,
+    sessions: live,
     modern,
     deploymentId,
     maxBodyBytes,
@@ -170,7 +197,7 @@ export async function createDurableServer(options: DurableServerOptions): Promis
     onError: (error) => logger.error({ err: error }, 'request failed inside durable-mcp'),
   });
   const drain = new Drain({
-    sessions,
+    sessions: live,
     writer,
     metrics,
     logger,
@@ -192,7 +219,7 @@ export async function createDurableServer(options: DurableServerOptions): Promis
     logger,
     metrics,
     ops: {
-      sessions,
+      sessions: live,
       isDraining: () => drain.draining,
       pingStore: () => store.db.ping(readyTimeoutMs),
       serveMetrics: options.metricsOnMainPort !== false,
@@ -210,7 +237,8 @@ export async function createDurableServer(options: DurableServerOptions): Promis
     logger,
     metrics,
     store,
-    sessions,
+    sessions: live,
+    notify: changes,
     get draining() {
       return drain.draining;
     },
@@ -219,6 +247,7 @@ export async function createDurableServer(options: DurableServerOptions): Promis
       closed ??= (async () => {
         await sweeper.stop();
         await drain.run(graceMs);
+        await cluster.close();
         if (ownsStore) await store.close();
       })();
       return closed;

@@ -7,6 +7,7 @@ import type { EngineDatabase } from './engine.js';
 import { migrate } from './migrate.js';
 import type { Migration } from './records.js';
 import { SqlEventRepository } from './events.js';
+import { SqlMailboxRepository } from './mailbox.js';
 import { SqlSessionRepository } from './sessions.js';
 import { SqlStateRepository } from './state.js';
 import type { Store, StoreLogger } from './store.js';
@@ -20,6 +21,7 @@ export function createStore(db: EngineDatabase, logger?: StoreLogger): Store {
     sessions: new SqlSessionRepository(db),
     events: new SqlEventRepository(db),
     state: new SqlStateRepository(db),
+    mailbox: new SqlMailboxRepository(db),
     migrate: (namespace: string, migrations: readonly Migration[]) => migrate(db, namespace, migrations, logger),
     close: () => (closing ??= db.close()),
   };

@@ -27,10 +27,12 @@ export type {
 } from './database.js';
 export type {
   EventRepository,
+  MailboxRepository,
   Migration,
   NewSession,
   SessionRecord,
   SessionRepository,
+  SessionStatus,
   SessionTouch,
   SweptSession,
   StateRepository,

@@ -30,6 +30,12 @@ export type NewSession = Omit<SessionRecord, 'lastActiveAt' | 'terminatedAt' | '
   meta?: Record<string, unknown>;
 };
 
+export interface SessionStatus {
+  principal: string;
+  expiresAt: Date;
+  terminatedAt: Date | null;
+}
+
 export interface SweptSession {
   id: string;
   createdAt: Date;
@@ -45,6 +51,8 @@ export interface SessionTouch {
 
 export interface SessionRepository {
   create(session: NewSession): Promise<void>;
+  /** Just what decides whether a session may be served: cheap enough to ask on every request. */
+  status(id: string): Promise<SessionStatus | undefined>;
   /** The record whatever its state (expired and terminated included), or undefined. */
   get(id: string): Promise<SessionRecord | undefined>;
   /**
@@ -99,6 +107,16 @@ export interface StateRepository {
   /** Keys (and values) in a scope, optionally under a key prefix, ordered by key, at most `limit`. */
   list(scope: string, options?: { prefix?: string; limit?: number }): Promise<Array<{ key: string; value: unknown }>>;
   deleteScope(scope: string): Promise<number>;
+}
+
+/**
+ * Parking for cluster messages too large for a NOTIFY payload. Messages are
+ * read by id (every reader of a broadcast reads the same row) and pruned by age.
+ */
+export interface MailboxRepository {
+  put(payload: unknown): Promise<bigint>;
+  get(id: bigint): Promise<unknown | undefined>;
+  pruneOlderThan(before: Date): Promise<number>;
 }
 
 /** A versioned schema step. Versions are unique and ascending within a namespace. */

@@ -51,4 +51,17 @@ CREATE TABLE durable_mcp_state (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'mailbox for cross-instance messages too large for NOTIFY',
+    sql: `
+-- PostgreSQL NOTIFY payloads stop at 8000 bytes; a larger cluster message waits here for its reader.
+CREATE TABLE durable_mcp_mailbox (
+  id bigserial PRIMARY KEY,
+  payload jsonb NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX durable_mcp_mailbox_created_at ON durable_mcp_mailbox (created_at);
+`,
+  },
 ];

@@ -4,7 +4,7 @@
  * (pg turns JS arrays into PostgreSQL arrays) can change what is stored.
  */
 import type { Queryable } from './database.js';
-import type { NewSession, SessionRecord, SessionRepository, SessionTouch, SweptSession } from './records.js';
+import type { NewSession, SessionRecord, SessionRepository, SessionStatus, SessionTouch, SweptSession } from './records.js';
 import { toJson } from './json.js';
 
 interface SessionRow {
@@ -51,6 +51,15 @@ export class SqlSessionRepository implements SessionRepository {
         toJson(session.meta ?? {}),
       ],
     );
+  }
+
+  async status(id: string): Promise<SessionStatus | undefined> {
+    const res = await this.#db.query<{ principal: string; expires_at: Date; terminated_at: Date | null }>(
+      'SELECT principal, expires_at, terminated_at FROM durable_mcp_sessions WHERE id = $1',
+      [id],
+    );
+    const row = res.rows[0];
+    return row === undefined ? undefined : { principal: row.principal, expiresAt: row.expires_at, terminatedAt: row.terminated_at };
   }
 
   async get(id: string): Promise<SessionRecord | undefined> {

@@ -1,5 +1,5 @@
 import type { Database, Engine, QueryObserver } from './database.js';
-import type { EventRepository, Migration, SessionRepository, StateRepository } from './records.js';
+import type { EventRepository, MailboxRepository, Migration, SessionRepository, StateRepository } from './records.js';
 
 /** The durable store: one database, the runtime's repositories over it, and migrations for apps. */
 export interface Store {
@@ -9,6 +9,7 @@ export interface Store {
   readonly sessions: SessionRepository;
   readonly events: EventRepository;
   readonly state: StateRepository;
+  readonly mailbox: MailboxRepository;
   /**
    * Applies `migrations` for `namespace` that are not applied yet, in version
    * order, each in its own transaction, under a database-wide advisory lock so

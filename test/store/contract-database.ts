@@ -1,3 +1,4 @@
+import { CORE_MIGRATIONS } from '../../src/store/schema.js';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -24,7 +25,10 @@ export function databaseContract(store: StoreGetter): void {
       const core = await db.query<{ version: number }>(
         "SELECT version FROM durable_mcp_migrations WHERE namespace = 'durable-mcp'",
       );
-      assert.deepEqual(core.rows, [{ version: 1 }]);
+      assert.deepEqual(
+        core.rows.map((r) => r.version).sort((x, y) => x - y),
+        CORE_MIGRATIONS.map((m) => m.version),
+      );
       const table = `app_${uid('t').replace(/-/g, '_')}`;
       const ns = uid('app');
       await store().migrate(ns, appMigrations(table));

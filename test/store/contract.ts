@@ -7,6 +7,7 @@ import { after, before, describe } from 'node:test';
 import type { Store } from '../../src/store/index.js';
 import { databaseContract } from './contract-database.js';
 import { eventsContract } from './contract-events.js';
+import { mailboxContract } from './contract-mailbox.js';
 import { sessionsContract } from './contract-sessions.js';
 import { stateContract } from './contract-state.js';
 
@@ -28,6 +29,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
     sessionsContract(get);
     eventsContract(get);
     stateContract(get);
+    mailboxContract(get);
     // Last: it ends with the store closed.
     databaseContract(get);
   });

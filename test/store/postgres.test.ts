@@ -3,6 +3,7 @@
  * networked engine has: several instances on one database, connections that
  * die, servers that are down or hung.
  */
+import { CORE_MIGRATIONS } from '../../src/store/schema.js';
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -67,7 +68,7 @@ describe('postgres engine', () => {
         { namespace: 'app', version: 1 },
         { namespace: 'app', version: 2 },
         { namespace: 'app', version: 3 },
-        { namespace: 'durable-mcp', version: 1 },
+        ...CORE_MIGRATIONS.map((m) => ({ namespace: 'durable-mcp', version: m.version })),
       ]);
     } finally {
       await Promise.all(stores.map((s) => s.close()));

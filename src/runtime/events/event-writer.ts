@@ -7,7 +7,8 @@ export interface EventWriterOptions {
   maxPending?: number;
   onError?: (error: unknown, pending: number) => void;
   onDropped?: (count: number) => void;
-  onFlushed?: (count: number) => void;
+  /** After each committed batch, with the batch (e.g. to tell other instances about standalone events). */
+  onCommitted?: (batch: readonly StoredEvent[]) => void;
 }
 
 /**
@@ -67,7 +68,7 @@ export class EventWriter {
           await this.repo.append(batch);
           this.queue.splice(0, batch.length);
           failures = 0;
-          this.options.onFlushed?.(batch.length);
+          this.options.onCommitted?.(batch);
         } catch (error) {
           failures += 1;
           this.options.onError?.(error, this.queue.length);

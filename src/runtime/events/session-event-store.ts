@@ -13,6 +13,11 @@ import type { EventWriter } from './event-writer.js';
  * position) needs no row at all.
  */
 export class SessionEventStore implements EventStore {
+  /** A message relayed from another instance: already stored there, so it keeps its id and is not stored again. */
+  private relayed: { message: JSONRPCMessage; eventId: string } | undefined;
+  /** Called for every standalone-stream event this process stores (the relay cursor follows it). */
+  onStandaloneStored: ((seq: bigint) => void) | undefined;
+
   constructor(
     private readonly sessionId: string,
     private readonly writer: EventWriter,
@@ -21,11 +26,27 @@ export class SessionEventStore implements EventStore {
   ) {}
 
   async storeEvent(streamId: string, message: JSONRPCMessage): Promise<string> {
+    if (this.relayed?.message === message) {
+      const { eventId } = this.relayed;
+      this.relayed = undefined;
+      return eventId;
+    }
     const seq = nextSeq();
     if (!isPrimingMarker(message) && !isInternalResponse(message)) {
       this.writer.enqueue({ sessionId: this.sessionId, streamId, seq, message });
+      if (streamId === STANDALONE_STREAM) this.onStandaloneStored?.(seq);
     }
     return `${streamId}:${seq}`;
+  }
+
+  /** Marks the next storeEvent of exactly this message object as a relay of an event stored elsewhere. */
+  expectRelay(message: JSONRPCMessage, eventId: string): void {
+    this.relayed = { message, eventId };
+  }
+
+  /** Standalone-stream events after `afterSeq`, as stored by any instance. */
+  standaloneAfter(afterSeq: bigint) {
+    return this.repo.after(this.sessionId, STANDALONE_STREAM, afterSeq, 500);
   }
 
   async getStreamIdForEventId(eventId: string): Promise<string | undefined> {
@@ -66,6 +87,9 @@ function isPrimingMarker(message: JSONRPCMessage): boolean {
   return typeof message === 'object' && message !== null && !('jsonrpc' in message);
 }
 
+/** The SDK's name for the GET stream, in every session. */
+export const STANDALONE_STREAM = '_GET_stream';
+
 const EVENT_ID = /^(.{1,200}):(\d{1,20})$/;
 
 export function parseEventId(eventId: string): { streamId: string; seq: bigint } | undefined {
@@ -81,7 +105,7 @@ export function parseEventId(eventId: string): { streamId: string; seq: bigint }
  * stream, without a database round trip per event.
  */
 let lastSeq = 0n;
-function nextSeq(): bigint {
+export function nextSeq(): bigint {
   const now = BigInt(Date.now()) * 1000n;
   lastSeq = now > lastSeq ? now : lastSeq + 1n;
   return lastSeq;

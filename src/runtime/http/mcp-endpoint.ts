@@ -105,10 +105,17 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       }
       if (body.length === 0) return wireError('INVALID_REQUEST', { message: 'Invalid Request: empty batch' });
     }
+    let forward: unknown = body;
+    if (messages.some(isResponse)) {
+      // Replies to sampling/elicitation requests another instance is waiting for go there, through PostgreSQL.
+      const local = await sessions.routeReplies(session, messages);
+      if (local.length === 0) return new Response(null, { status: 202 });
+      forward = Array.isArray(body) ? local : local[0];
+    }
     for (const message of messages) {
       if (isRemembered(message)) await sessions.remember(session, message);
     }
-    return session.handle(request, body, authInfo);
+    return session.handle(request, forward, authInfo);
   }
 
   return async (request, principal, authInfo, fields) => {
@@ -177,6 +184,10 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
 
 function isInitialize(message: unknown): message is { method: 'initialize'; params?: unknown; id?: unknown } {
   return typeof message === 'object' && message !== null && (message as { method?: unknown }).method === 'initialize';
+}
+
+function isResponse(message: unknown): boolean {
+  return typeof message === 'object' && message !== null && !('method' in message) && ('result' in message || 'error' in message);
 }
 
 function isRemembered(message: unknown): message is { method: string; params?: unknown } {

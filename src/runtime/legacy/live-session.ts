@@ -8,7 +8,8 @@ import {
   type RequestId,
   type WebStandardStreamableHTTPServerTransport,
 } from '@modelcontextprotocol/server';
-import type { SessionEventStore } from '../events/session-event-store.js';
+import { parseRequestTag, tagRequestId } from '../cluster/request-ids.js';
+import { nextSeq, parseEventId, type SessionEventStore } from '../events/session-event-store.js';
 import type { Catalogue } from './catalogue.js';
 
 /** What a client should be told the first time a new deployment serves its session. */
@@ -43,6 +44,12 @@ export class LiveSession {
   catalogue: Catalogue | undefined;
   private readonly inFlight = new Map<RequestId, InFlight>();
   private announcement: Announcement | undefined;
+  /** Open standalone GET streams in this process (normally 0 or 1). */
+  private standaloneStreams = 0;
+  /** The newest standalone event this process has written to its GET stream. */
+  private standaloneCursor = 0n;
+  private relaying: Promise<void> = Promise.resolve();
+  private deliver: ((message: JSONRPCMessage) => void) | undefined;
 
   constructor(
     readonly id: string,
@@ -52,9 +59,18 @@ export class LiveSession {
     readonly server: McpServer,
     readonly transport: WebStandardStreamableHTTPServerTransport,
     readonly events: SessionEventStore,
+    /** Prefix for server-to-client request ids, so replies find this instance. */
+    private readonly instanceId: string,
   ) {
     this.expiresAt = expiresAt;
     this.watchTransport();
+    events.onStandaloneStored = (seq) => {
+      if (seq > this.standaloneCursor) this.standaloneCursor = seq;
+    };
+  }
+
+  get hasStandaloneStream(): boolean {
+    return this.standaloneStreams > 0;
   }
 
   /** Batching was removed from the protocol in 2025-06-18. */
@@ -79,13 +95,50 @@ export class LiveSession {
       this.busy -= 1;
       throw error;
     }
-    // A freshly opened standalone stream is the other place an announcement can go.
-    if (request.method === 'GET' && response.status === 200 && !request.headers.has('last-event-id')) {
-      this.deliverAnnouncement(undefined);
+    if (request.method === 'GET' && response.status === 200) {
+      const resumed = parseEventId(request.headers.get('last-event-id') ?? '');
+      this.standaloneStreams += 1;
+      // Events stored elsewhere from now on (or after the resume point) are relayed onto this stream.
+      const from = resumed?.streamId === '_GET_stream' ? resumed.seq : nextSeq();
+      if (from > this.standaloneCursor) this.standaloneCursor = from;
+      // A freshly opened standalone stream is the other place an announcement can go.
+      if (!resumed) this.deliverAnnouncement(undefined);
+      return onBodyDone(response, () => {
+        this.busy -= 1;
+        this.standaloneStreams -= 1;
+      });
     }
     return onBodyDone(response, () => {
       this.busy -= 1;
     });
+  }
+
+  /**
+   * Another instance stored standalone-stream events for this session; this
+   * process holds the client's GET stream, so it writes them there, in order,
+   * each with the id it was stored under, each once.
+   */
+  relayStandalone(): Promise<void> {
+    this.relaying = this.relaying.then(async () => {
+      if (this.standaloneStreams === 0) return;
+      for (;;) {
+        const page = await this.events.standaloneAfter(this.standaloneCursor);
+        for (const event of page) {
+          if (event.seq <= this.standaloneCursor) continue;
+          this.standaloneCursor = event.seq;
+          const message = event.message as JSONRPCMessage;
+          this.events.expectRelay(message, `_GET_stream:${event.seq}`);
+          await this.transport.send(message).catch(() => {});
+        }
+        if (page.length < 500) return;
+      }
+    });
+    return this.relaying;
+  }
+
+  /** A client's reply to a request this instance sent, received by another instance. */
+  deliverReply(message: JSONRPCMessage): void {
+    this.deliver?.(restoreReplyId(message, this.instanceId));
   }
 
   /**
@@ -124,7 +177,12 @@ export class LiveSession {
   private watchTransport(): void {
     const transport = this.transport;
     const deliver = transport.onmessage;
+    this.deliver = (message) => deliver?.(message);
     transport.onmessage = (message, extra) => {
+      if (isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) {
+        deliver?.(restoreReplyId(message, this.instanceId), extra);
+        return;
+      }
       if (isJSONRPCRequest(message)) {
         const params = message.params as { name?: unknown } | undefined;
         this.inFlight.set(message.id, {
@@ -138,6 +196,9 @@ export class LiveSession {
     const send = transport.send.bind(transport);
     transport.send = (message, options) => {
       if ((isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) && message.id !== undefined) this.inFlight.delete(message.id);
+      if (isJSONRPCRequest(message) && parseRequestTag(message.id) === undefined) {
+        return send({ ...message, id: tagRequestId(this.instanceId, message.id) }, options);
+      }
       return send(message, options);
     };
   }
@@ -167,6 +228,11 @@ export class LiveSession {
     }
     for (const kind of announcement.changed) void notify(`notifications/${kind}/list_changed`);
   }
+}
+
+function restoreReplyId(message: JSONRPCMessage, instanceId: string): JSONRPCMessage {
+  const tag = parseRequestTag((message as { id?: unknown }).id);
+  return tag && tag.instanceId === instanceId ? ({ ...message, id: tag.id } as JSONRPCMessage) : message;
 }
 
 /** Calls `done` exactly once, when the response body has been fully read or cancelled (or at once if there is none). */

@@ -64,6 +64,8 @@ export class Sweeper {
         events += n;
         if (n < batchSize * 10) break;
       }
+      // Cluster messages parked for readers that never came (instance gone) are useless after a minute.
+      await this.store.mailbox.pruneOlderThan(new Date(now.getTime() - 60_000));
       if (swept.length > 0 || events > 0) this.options.onSwept?.(swept, events);
     } catch (error) {
       this.options.onError?.(error);

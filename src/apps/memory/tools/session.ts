@@ -1,0 +1,91 @@
+/** wake_up and sleep: the two ends of a conversation. */
+import type { McpServer } from '@modelcontextprotocol/server';
+import { z } from 'zod';
+import { guard } from '../errors.js';
+import { DEFAULT_PROJECT, LIMITS, WAKE_UP } from '../limits.js';
+import { saveHandover } from '../repo/handovers.js';
+import { ensureProject, requireSelectedProject, saveSelection } from '../repo/projects.js';
+import { wakeSnapshot } from '../repo/wake.js';
+import * as s from '../schemas.js';
+import { countsOf, handoverOut, projectOut, topicOut } from './format.js';
+import { APPENDING_WRITE, IDEMPOTENT_WRITE, type ToolEnv } from './env.js';
+
+const wakeUpInput = z.object({
+  project: s.projectName.optional().describe('Project to work on; created if new. Omit to continue with the selected project.'),
+});
+
+const sleepInput = z.object({
+  summary: z
+    .string({ error: 'summary is required: what was done and decided in this conversation' })
+    .trim()
+    .min(1, { error: 'summary must not be empty' })
+    .max(LIMITS.summary, { error: `summary must be at most ${LIMITS.summary} characters; lock long material with lock_context` })
+    .describe('What happened in this conversation: work done, decisions, state left behind.'),
+  next_steps: s.listItems('next_steps').optional().describe('Concrete next actions, in order.'),
+  open_questions: s.listItems('open_questions').optional().describe('Questions still waiting for an answer.'),
+});
+
+export function registerSessionTools(server: McpServer, env: ToolEnv): void {
+  server.registerTool(
+    'wake_up',
+    {
+      title: 'Wake up: load project memory',
+      description:
+        'Call at the start of every conversation, before other memory tools. Selects the project (creating it if new; ' +
+        'without project, the one selected last) and returns its last handover, every always_check context (follow ' +
+        'them), the most recently changed contexts with previews, and counts. Use recall_context for full texts.',
+      inputSchema: wakeUpInput,
+      annotations: IDEMPOTENT_WRITE,
+    },
+    ({ project }) =>
+      guard(env.logger, 'wake_up', async () => {
+        const { db, caller } = env;
+        let snapshot = await wakeSnapshot(db, caller, project);
+        if (!snapshot) {
+          // A new project, or nothing selected yet: create it, then read again.
+          const name = project ?? DEFAULT_PROJECT;
+          await ensureProject(db, caller.principal, name);
+          snapshot = await wakeSnapshot(db, caller, name);
+          if (!snapshot) throw new Error(`project ${name} missing right after being created`);
+        }
+        // The common case (this client, same project) writes nothing.
+        if (!snapshot.selectedHere) await saveSelection(db, caller, snapshot.project.id);
+        const { project: chosen, handover, alwaysCheck, recent } = snapshot;
+        const more = alwaysCheck.length > WAKE_UP.alwaysCheck;
+        return {
+          project: projectOut(chosen),
+          counts: countsOf(chosen),
+          handover: handover ? handoverOut(handover) : null,
+          always_check: alwaysCheck.slice(0, WAKE_UP.alwaysCheck).map((t) => topicOut(t, 'content')),
+          ...(more ? { always_check_more: 'More always_check contexts exist: list_contexts with priority "always_check".' } : {}),
+          recent: recent.map((t) => topicOut(t, 'preview')),
+          ...(chosen.versionsTotal === 0 && !handover
+            ? { hint: 'Empty project. Save lasting knowledge with lock_context; call sleep at the end of the conversation.' }
+            : {}),
+        };
+      }),
+  );
+
+  server.registerTool(
+    'sleep',
+    {
+      title: 'Sleep: leave a handover',
+      description:
+        'Call at the end of a conversation (or when the user wraps up) to leave a handover for the next one: a ' +
+        'summary, next steps and open questions. The next wake_up returns it. Lasting facts and decisions belong in ' +
+        'lock_context instead.',
+      inputSchema: sleepInput,
+      annotations: APPENDING_WRITE,
+    },
+    ({ summary, next_steps, open_questions }) =>
+      guard(env.logger, 'sleep', async () => {
+        const project = await requireSelectedProject(env.db, env.caller);
+        const handover = await saveHandover(env.db, env.caller, project, {
+          summary,
+          nextSteps: next_steps ?? [],
+          openQuestions: open_questions ?? [],
+        });
+        return { project: project.name, stored: true, handover_id: handover.id, created_at: handover.createdAt };
+      }),
+  );
+}

@@ -1,0 +1,3 @@
+import { memoryAppSuites } from './suites.js';
+
+memoryAppSuites('postgres');
