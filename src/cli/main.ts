@@ -16,7 +16,8 @@ async function main(argv: string[]): Promise<number> {
       return serveCommand(rest);
     case 'bridge': {
       const { bridgeCommand } = await import('../bridge/index.js');
-      return bridgeCommand(rest);
+      // The bridge owns stdio until its client hangs up; then nothing else should keep the process alive.
+      process.exit(await bridgeCommand(rest));
     }
     case '--version':
     case '-v':
