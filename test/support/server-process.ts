@@ -10,6 +10,7 @@ export type LogLine = Record<string, unknown> & { event?: string; msg?: string }
 export interface StartOptions {
   store: string;
   port?: number;
+  /** A compiled app module, or 'default' for what `serve` runs without --app. Default: the test app. */
   app?: string;
   args?: string[];
   env?: Record<string, string | undefined>;
@@ -39,8 +40,7 @@ export async function startServer(options: StartOptions): Promise<ServerProcess>
     String(options.port ?? 0),
     '--store',
     options.store,
-    '--app',
-    options.app ?? TEST_APP,
+    ...(options.app === 'default' ? [] : ['--app', options.app ?? TEST_APP]),
     '--log-level',
     'debug',
     ...(options.deploymentId ? ['--deployment-id', options.deploymentId] : []),
