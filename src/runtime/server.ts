@@ -19,6 +19,7 @@ import { sessionTelemetry } from './ops/telemetry.js';
 import { createServerBuilder } from './server-builder.js';
 import { ClusterBus } from './cluster/bus.js';
 import { ClusterServerEventBus } from './cluster/event-bus.js';
+import { SessionRelay } from './cluster/session-relay.js';
 import { STANDALONE_STREAM } from './events/session-event-store.js';
 import { VERSION } from './version.js';
 
@@ -125,25 +126,24 @@ export async function createDurableServer(options: DurableServerOptions): Promis
     resourceUpdated: (uri: string) => bus.publish({ kind: 'resource_updated', uri }),
   };
   const buildServer = createServerBuilder(options.app, store, deploymentId, logger.child({ app: options.app.name }), changes);
-  let sessions: SessionManager | undefined;
+  let relay: SessionRelay | undefined;
   const writer = new EventWriter(store.events, {
     onCommitted: (batch) => {
       metrics.eventsStored.inc(batch.length);
       const standalone = new Set<string>();
       for (const e of batch) if (e.streamId === STANDALONE_STREAM) standalone.add(e.sessionId);
-      if (standalone.size > 0) sessions?.standaloneCommitted(standalone);
+      if (standalone.size > 0) relay?.standaloneCommitted(standalone);
     },
     onError: (error, pending) => logger.error({ err: error, pending }, 'event store write failed; retrying'),
     onDropped: (count) => logger.error({ dropped: count }, 'event store unreachable for too long; oldest events dropped'),
   });
   const telemetry = sessionTelemetry(logger, metrics);
-  sessions = new SessionManager(
+  const sessions = new SessionManager(
     store,
     buildServer,
     writer,
     deploymentId,
     instanceId,
-    cluster,
     {
       verifyEachRequest: options.sessions?.verifyEachRequest ?? store.engine === 'postgres',
       idleTimeoutMs,
@@ -156,6 +156,7 @@ export async function createDurableServer(options: DurableServerOptions): Promis
     telemetry,
   );
   await sessions.start();
+  relay = new SessionRelay(cluster, sessions, (error, context) => logger.error({ err: error, context }, 'cluster relay failed'));
   const live = sessions;
   metrics.bindSources({ pool: () => store.db.stats(), liveSessions: () => live.liveCount });
 
@@ -188,6 +189,7 @@ export async function createDurableServer(options: DurableServerOptions): Promis
   });
   const endpoint = createMcpEndpoint({
     sessions: live,
+    relay,
     modern,
     deploymentId,
     maxBodyBytes,

@@ -8,11 +8,13 @@ import {
 import { DurableMcpError, sessionNotFound, wireError, type RejectionReason } from '../errors.js';
 import { onBodyDone } from '../legacy/live-session.js';
 import { isSessionIdShape } from '../legacy/session-id.js';
+import type { SessionRelay } from '../cluster/session-relay.js';
 import type { SessionManager } from '../legacy/session-manager.js';
 import { rpcMethodOf, type RequestFields } from './request-log.js';
 
 export interface McpEndpointOptions {
   sessions: SessionManager;
+  relay: SessionRelay;
   modern: McpHttpHandler;
   deploymentId: string;
   maxBodyBytes: number;
@@ -108,7 +110,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     let forward: unknown = body;
     if (messages.some(isResponse)) {
       // Replies to sampling/elicitation requests another instance is waiting for go there, through PostgreSQL.
-      const local = await sessions.routeReplies(session, messages);
+      const local = await options.relay.routeReplies(session, messages);
       if (local.length === 0) return new Response(null, { status: 202 });
       forward = Array.isArray(body) ? local : local[0];
     }

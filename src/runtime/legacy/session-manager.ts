@@ -1,5 +1,4 @@
 import {
-  type JSONRPCMessage,
   LATEST_PROTOCOL_VERSION,
   SUPPORTED_PROTOCOL_VERSIONS,
   WebStandardStreamableHTTPServerTransport,
@@ -8,8 +7,6 @@ import {
 import type { SessionRecord } from '../../store/records.js';
 import type { Store } from '../../store/store.js';
 import type { ClientIdentity } from '../app.js';
-import type { ClusterBus } from '../cluster/bus.js';
-import { parseRequestTag } from '../cluster/request-ids.js';
 import type { RejectionReason } from '../errors.js';
 import type { EventWriter } from '../events/event-writer.js';
 import { SessionEventStore } from '../events/session-event-store.js';
@@ -82,7 +79,6 @@ export class SessionManager {
     private readonly writer: EventWriter,
     private readonly deploymentId: string,
     private readonly instanceId: string,
-    private readonly cluster: ClusterBus,
     private readonly options: SessionManagerOptions,
     private readonly observer: SessionObserver = {},
   ) {
@@ -109,39 +105,6 @@ export class SessionManager {
       onReconnect: () => this.markAllStale(),
     });
     this.activity.start();
-    this.cluster.on('standalone', (payload) => {
-      const session = this.live.get((payload as { s: string }).s);
-      if (session?.hasStandaloneStream) return session.relayStandalone();
-    });
-    this.cluster.on('reply', (payload) => {
-      const { s, m } = payload as { s: string; m: JSONRPCMessage };
-      const session = this.live.get(s);
-      if (session) session.deliverReply(m);
-      else this.observer.error?.(new Error(`reply for session ${s} arrived after it left this instance`), 'route reply');
-    });
-  }
-
-  /**
-   * Replies to server-to-client requests that another instance is waiting for
-   * are sent there; returns the messages this instance should handle itself.
-   */
-  async routeReplies(session: LiveSession, messages: unknown[]): Promise<unknown[]> {
-    const local: unknown[] = [];
-    for (const message of messages) {
-      const m = message as { id?: unknown; method?: unknown; result?: unknown; error?: unknown };
-      const tag = m.method === undefined && (m.result !== undefined || m.error !== undefined) ? parseRequestTag(m.id) : undefined;
-      if (tag && tag.instanceId !== this.instanceId) await this.cluster.send('reply', tag.instanceId, { s: session.id, m: message });
-      else local.push(message);
-    }
-    return local;
-  }
-
-  /** After the event writer committed standalone-stream events: wake whichever instance holds that GET stream. */
-  standaloneCommitted(sessionIds: Iterable<string>): void {
-    for (const s of sessionIds) {
-      // This instance's own GET stream already got them from the SDK; others relay from the store.
-      void this.cluster.send('standalone', '*', { s }).catch((error: unknown) => this.observer.error?.(error, 'standalone notify'));
-    }
   }
 
   /** Serves an initialize: persists the session before the client can learn its id, so any instance can serve what follows. */
