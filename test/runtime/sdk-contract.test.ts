@@ -87,5 +87,19 @@ describe('SDK contract for session rebuild', () => {
     await res.text();
     assert.equal(s.events('session_rehydrated').length, 1);
     assert.ok(s.server.sessions.liveCount <= 5);
+
+    // A session with an open standalone stream is busy: filling the cache around it never cuts the stream.
+    const pinned = ids[1]!;
+    const abort = new AbortController();
+    const stream = await fetch(s.url, { headers: { accept: 'text/event-stream', 'mcp-session-id': pinned, 'mcp-protocol-version': '2025-11-25' }, signal: abort.signal });
+    assert.equal(stream.status, 200);
+    const rebuiltBefore = s.events('session_rehydrated').length;
+    for (let i = 0; i < 8; i++) await openSession(s.url);
+    assert.ok(s.server.sessions.peek(pinned), 'the streaming session stayed live');
+    const ping = await post(s.url, { jsonrpc: '2.0', id: 2, method: 'ping' }, { sessionId: pinned });
+    assert.equal(ping.status, 200);
+    await ping.text();
+    assert.equal(s.events('session_rehydrated').length, rebuiltBefore, 'and was not rebuilt');
+    abort.abort();
   });
 });

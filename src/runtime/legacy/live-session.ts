@@ -34,8 +34,8 @@ interface InFlight {
  * (for drain) and to deliver deployment announcements on the first stream.
  */
 export class LiveSession {
-  /** Requests being handled plus response streams still open; a busy session is never evicted. */
-  busy = 0;
+  /** handle() calls between arrival and the transport's answer (before the request is registered in flight). */
+  private arriving = 0;
   /** Sliding expiry as last seen by this process (ms since epoch). */
   expiresAt: number;
   /** Set when this process may have missed a termination (e.g. the LISTEN connection dropped). */
@@ -86,14 +86,23 @@ export class LiveSession {
     this.announcement = announcement;
   }
 
+  /**
+   * A busy session is never evicted: requests are running, a standalone
+   * stream is open, or a request is just arriving. A POST stream whose
+   * response was sent may still be flushing, but closing the transport then
+   * only closes the stream after what it already queued.
+   */
+  get busy(): boolean {
+    return this.arriving > 0 || this.inFlight.size > 0 || this.standaloneStreams > 0;
+  }
+
   async handle(request: Request, parsedBody: unknown, authInfo: AuthInfo | undefined): Promise<Response> {
-    this.busy += 1;
+    this.arriving += 1;
     let response: Response;
     try {
       response = await this.transport.handleRequest(request, { parsedBody, ...(authInfo && { authInfo }) });
-    } catch (error) {
-      this.busy -= 1;
-      throw error;
+    } finally {
+      this.arriving -= 1;
     }
     if (request.method === 'GET' && response.status === 200) {
       const resumed = parseEventId(request.headers.get('last-event-id') ?? '');
@@ -103,14 +112,12 @@ export class LiveSession {
       if (from > this.standaloneCursor) this.standaloneCursor = from;
       // A freshly opened standalone stream is the other place an announcement can go.
       if (!resumed) this.deliverAnnouncement(undefined);
+      // Only the long-lived GET stream needs watching; request streams are tracked by their JSON-RPC ids.
       return onBodyDone(response, () => {
-        this.busy -= 1;
         this.standaloneStreams -= 1;
       });
     }
-    return onBodyDone(response, () => {
-      this.busy -= 1;
-    });
+    return response;
   }
 
   /**
@@ -182,6 +189,11 @@ export class LiveSession {
       if (isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) {
         deliver?.(restoreReplyId(message, this.instanceId), extra);
         return;
+      }
+      if ((message as { method?: unknown }).method === 'notifications/cancelled') {
+        // The SDK sends no response for a cancelled request: stop counting it as running.
+        const requestId = ((message as { params?: { requestId?: RequestId } }).params ?? {}).requestId;
+        if (requestId !== undefined) this.inFlight.delete(requestId);
       }
       if (isJSONRPCRequest(message)) {
         const params = message.params as { name?: unknown } | undefined;

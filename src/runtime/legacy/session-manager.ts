@@ -325,7 +325,7 @@ export class SessionManager {
     for (const [id, candidate] of this.live) {
       if (this.live.size <= this.options.maxLiveSessions) break;
       // Busy sessions (requests in flight, open streams) stay; the cache may overshoot until they go idle.
-      if (candidate.busy > 0 || candidate === session) continue;
+      if (candidate.busy || candidate === session) continue;
       this.live.delete(id);
       void candidate.close().catch(() => {});
       this.observer.evicted?.(id);
