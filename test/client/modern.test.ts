@@ -9,7 +9,7 @@ import { OutcomeUnknownError, ResilientClient, type ClientEvents } from '../../s
 import { FixtureServer, killAll, waitFor } from './support/processes.js';
 import { echo, settle, textOf, valueOf } from './support/results.js';
 
-describe('2026-07-28 server', { timeout: 30_000 }, () => {
+describe('2026-07-28 server', { timeout: 120_000 }, () => {
   after(killAll);
 
   it('negotiates the modern era and calls work', async () => {

@@ -9,7 +9,7 @@ import { ResilientClient, type ClientEvents } from '../../src/client/index.js';
 import { FixtureServer, killAll } from './support/processes.js';
 import { textOf } from './support/results.js';
 
-describe('resumable streams', { timeout: 30_000 }, () => {
+describe('resumable streams', { timeout: 120_000 }, () => {
   after(killAll);
 
   it('a write whose response stream the server closes is resumed with Last-Event-ID, not re-sent', async () => {

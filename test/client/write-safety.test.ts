@@ -8,7 +8,7 @@ import { OutcomeUnknownError, ResilientClient, ResilientErrorCode, type ClientEv
 import { FixtureServer, killAll, waitFor } from './support/processes.js';
 import { echo, settle, textOf, valueOf } from './support/results.js';
 
-describe('legacy server: retries and writes', { timeout: 30_000 }, () => {
+describe('legacy server: retries and writes', { timeout: 120_000 }, () => {
   after(killAll);
 
   it('a non-idempotent tool cut mid-call is not retried: typed error, ran once', async () => {
