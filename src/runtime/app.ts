@@ -5,7 +5,7 @@
  * session, rebuilt after a restart; once per modern request) and hands it a
  * context with durable state that outlives the transport.
  */
-import type { McpServer, ServerCapabilities } from '@modelcontextprotocol/server';
+import type { McpServer, McpServerOptions, ServerCapabilities } from '@modelcontextprotocol/server';
 import type { Queryable } from '../store/database.js';
 import type { Migration } from '../store/records.js';
 
@@ -77,6 +77,12 @@ export interface DurableApp {
   instructions?: string;
   /** Extra capabilities beyond what registering tools/resources/prompts declares. */
   capabilities?: ServerCapabilities;
+  /**
+   * SDK server options passed through as they are; today only the 2026-07-28
+   * `requestState` integrity hook (e.g. `createRequestStateCodec(...).verify`).
+   * Its key must be the same on every instance: any instance may get round two.
+   */
+  serverOptions?: Pick<McpServerOptions, 'requestState'>;
   /** The app's own tables, applied at boot in version order. */
   migrations?: readonly Migration[];
   /** Registers tools, resources and prompts. Called for every server instance the runtime builds: keep it cheap. */

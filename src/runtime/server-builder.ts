@@ -32,7 +32,7 @@ export function createServerBuilder(
   };
   const capabilities = { logging: {}, ...app.capabilities };
   const info = { name: app.name, version: app.version };
-  const options = app.instructions ? { capabilities, instructions: app.instructions } : { capabilities };
+  const options = { ...app.serverOptions, capabilities, ...(app.instructions && { instructions: app.instructions }) };
 
   return async (request) => {
     const server = new McpServer(info, options);

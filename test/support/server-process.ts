@@ -102,7 +102,14 @@ export async function startServer(options: StartOptions): Promise<ServerProcess>
     });
   };
 
-  const started = await waitForLog((l) => l.event === 'server_started', 60_000);
+  let started: LogLine;
+  try {
+    started = await waitForLog((l) => l.event === 'server_started', 60_000);
+  } catch (error) {
+    // A server that never came up must not outlive the test that started it.
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+    throw error;
+  }
   const url = String(started.url);
   return {
     url,
