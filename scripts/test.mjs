@@ -62,7 +62,7 @@ function testFiles(path) {
 }
 const args = process.argv.slice(2);
 const targets = (args.length > 0 ? args : [join(root, 'dist/test')]).flatMap(testFiles);
-const child = spawn(process.execPath, ['--test', '--test-concurrency=2', ...targets], { env, stdio: 'inherit', cwd: root });
+const child = spawn(process.execPath, ['--test', '--test-concurrency=4', ...targets], { env, stdio: 'inherit', cwd: root });
 const stop = async () => {
   if (cluster) {
     await cluster.stop().catch(() => {});
