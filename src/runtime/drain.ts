@@ -9,7 +9,7 @@ export interface DrainDeps {
   metrics: Metrics;
   logger: Logger;
   deploymentId: string;
-  /** Modern (sessionless) exchanges still streaming. */
+  /** Requests no session counts: modern exchanges still streaming, legacy ones still reaching their session. */
   modernInFlight: () => number;
   closeModern: () => Promise<void>;
 }

@@ -180,7 +180,7 @@ export async function createDurableServer(options: DurableServerOptions): Promis
   sweeper.start();
 
   const modernBodies = new WeakMap<Request, unknown>();
-  const modernInFlight = { count: 0 };
+  const inFlight = { modern: 0, arriving: 0 };
   const modern = createModernHandler(buildServer, {
     maxBodyBytes,
     bodies: modernBodies,
@@ -194,7 +194,7 @@ export async function createDurableServer(options: DurableServerOptions): Promis
     deploymentId,
     maxBodyBytes,
     modernBodies,
-    modernInFlight,
+    inFlight,
     onRejected: (reason, id) => telemetry.rejected?.(reason, id),
     onError: (error) => logger.error({ err: error }, 'request failed inside durable-mcp'),
   });
@@ -204,7 +204,7 @@ export async function createDurableServer(options: DurableServerOptions): Promis
     metrics,
     logger,
     deploymentId,
-    modernInFlight: () => modernInFlight.count,
+    modernInFlight: () => inFlight.modern + inFlight.arriving,
     closeModern: () => modern.close(),
   });
   const apiKeys = options.apiKeys ?? [];

@@ -22,8 +22,12 @@ export interface McpEndpointOptions {
   modernBodies: WeakMap<Request, unknown>;
   onRejected?: (reason: RejectionReason, sessionId: string | undefined) => void;
   onError?: (error: unknown) => void;
-  /** Counts modern exchanges until their response body is done (drain waits for them). */
-  modernInFlight: { count: number };
+  /**
+   * What drain waits for besides the sessions' own in-flight requests:
+   * modern exchanges until their body is done, and legacy requests still on
+   * their way to a session (store lookup, rebuild) that no session counts yet.
+   */
+  inFlight: { modern: number; arriving: number };
 }
 
 export type McpEndpoint = (request: Request, principal: string, authInfo: AuthInfo | undefined, fields: RequestFields) => Promise<Response>;
@@ -124,10 +128,13 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     const method = request.method;
     if (method === 'GET' || method === 'DELETE') {
       fields.era = 'legacy';
+      options.inFlight.arriving += 1;
       try {
         return await legacy(request, undefined, principal, authInfo, fields);
       } catch (error) {
         return failure(error);
+      } finally {
+        options.inFlight.arriving -= 1;
       }
     }
     if (method !== 'POST') {
@@ -159,27 +166,30 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     if (!(await isLegacyRequest(request, body, { maxRequestBodySize: maxBodyBytes }))) {
       fields.era = 'modern';
       options.modernBodies.set(request, body);
-      options.modernInFlight.count += 1;
+      options.inFlight.modern += 1;
       let response: Response;
       try {
         response = await modern.fetch(request, { parsedBody: body, ...(authInfo && { authInfo }) });
       } catch (error) {
-        options.modernInFlight.count -= 1;
+        options.inFlight.modern -= 1;
         throw error;
       }
       if (!(response.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
-        options.modernInFlight.count -= 1;
+        options.inFlight.modern -= 1;
         return response;
       }
       return onBodyDone(response, () => {
-        options.modernInFlight.count -= 1;
+        options.inFlight.modern -= 1;
       });
     }
     fields.era = 'legacy';
+    options.inFlight.arriving += 1;
     try {
       return await legacy(request, body, principal, authInfo, fields);
     } catch (error) {
       return failure(error);
+    } finally {
+      options.inFlight.arriving -= 1;
     }
   };
 }
