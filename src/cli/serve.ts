@@ -40,6 +40,8 @@ Options (each also read from the environment variable shown):
   --pool-max <n>             PostgreSQL pool size (DURABLE_MCP_POOL_MAX; default 10)
   --grace-period <duration>  on SIGTERM/SIGINT, how long in-flight requests may finish
                              (DURABLE_MCP_GRACE_PERIOD; default 25s). A second signal exits at once.
+  --drain-delay <duration>   after SIGTERM, keep accepting (and serving, with Connection: close) this long
+                             while load balancers notice the failing readiness (DURABLE_MCP_DRAIN_DELAY; default 1s)
   --metrics-port <n>         serve /metrics on its own port instead of the main one (DURABLE_MCP_METRICS_PORT)
   --metrics-token <token>    require "Authorization: Bearer <token>" on /metrics (DURABLE_MCP_METRICS_TOKEN)
   --log-level <level>        trace|debug|info|warn|error|silent (LOG_LEVEL; default info)
@@ -63,6 +65,7 @@ const OPTIONS = {
   'pool-max': { type: 'string' },
   'log-level': { type: 'string' },
   'grace-period': { type: 'string' },
+  'drain-delay': { type: 'string' },
   'metrics-port': { type: 'string' },
   'metrics-token': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -131,6 +134,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const retention = dur('event-retention', 'DURABLE_MCP_EVENT_RETENTION');
   const maxBody = num('max-body', 'DURABLE_MCP_MAX_BODY');
   const graceMs = dur('grace-period', 'DURABLE_MCP_GRACE_PERIOD') ?? 25_000;
+  const drainDelayMs = dur('drain-delay', 'DURABLE_MCP_DRAIN_DELAY') ?? 1000;
   const metricsPortRaw = (values['metrics-port'] as string | undefined) ?? env.DURABLE_MCP_METRICS_PORT;
   const metricsPort = metricsPortRaw === undefined ? undefined : Number(metricsPortRaw);
   if (metricsPort !== undefined && !(Number.isInteger(metricsPort) && metricsPort >= 0 && metricsPort <= 65535)) {
@@ -197,6 +201,9 @@ export async function serveCommand(argv: string[]): Promise<number> {
   });
   // Fastify-style ordered close: not ready -> no new connections -> drain -> close sockets -> close the store.
   server.beginDrain();
+  // Connections a client or balancer opened just before the signal may still sit in the kernel's accept
+  // queue: closing the listener now would reset them. Keep accepting briefly while readiness already fails.
+  if (drainDelayMs > 0) await new Promise((r) => setTimeout(r, drainDelayMs));
   listening.stopAccepting();
   logger.info({ event: 'shutdown', signal, graceMs }, 'shutting down');
   await server.close(graceMs);

@@ -107,6 +107,7 @@ describe('SIGTERM while accepted requests are still rebuilding their sessions', 
     for (let i = 0; i < SESSIONS; i++) ids.push(await openSession(origin.url));
 
     const dropped: string[] = [];
+    let measuredRounds = 0;
     for (let round = 1; round <= ROUNDS; round++) {
       // A fresh instance (another deployment, as in a rollout): each session's first request rebuilds it.
       const fresh = await startServer({ store: db.url, args: ['--grace-period', '10s', '--log-level', 'info'] });
@@ -119,7 +120,14 @@ describe('SIGTERM while accepted requests are still rebuilding their sessions', 
         if (seen.acceptQueue === 0 && seen.established >= SESSIONS) break;
         await new Promise((r) => setTimeout(r, 2));
       }
-      assert.ok(seen.acceptQueue === 0 && seen.established >= SESSIONS, `all ${SESSIONS} connections accepted (saw ${JSON.stringify(seen)})`);
+      if (!(seen.acceptQueue === 0 && seen.established >= SESSIONS)) {
+        // The calls finished (or never all connected) before SIGTERM could catch them: this round proves nothing.
+        t.diagnostic(`round ${round}: precondition missed (saw ${JSON.stringify(seen)}); not counted`);
+        await Promise.all(calls);
+        await fresh.kill('SIGKILL');
+        continue;
+      }
+      measuredRounds += 1;
       const rebuiltBefore = fresh.events('session_rehydrated').length;
       const exit = await fresh.kill('SIGTERM');
       const outcomes = await Promise.all(calls);
@@ -145,6 +153,14 @@ describe('SIGTERM while accepted requests are still rebuilding their sessions', 
       assert.equal(exit, 0, 'the instance exited 0');
       if (dropped.length > 0) break;
     }
-    assert.deepEqual(dropped, [], `${dropped.length} accepted requests were not answered although the grace period (10 s) was far from over`);
+    assert.ok(measuredRounds > 0, 'at least one round caught all requests in flight at SIGTERM');
+    const kinds = new Map<string, number>();
+    for (const d of dropped) kinds.set(d, (kinds.get(d) ?? 0) + 1);
+    assert.equal(
+      dropped.length,
+      0,
+      `${dropped.length} requests accepted before SIGTERM were not answered although the 10 s grace period was far from over: ` +
+        [...kinds].map(([k, n]) => `${n} x ${k}`).join('; '),
+    );
   });
 });
