@@ -1,0 +1,106 @@
+/**
+ * Command line and environment. Every size has a full and a --quick value so
+ * a smoke run finishes in a couple of minutes and a full run in about ten.
+ *
+ *   node dist/bench/run.js [--quick] [--sections=throughput,rehydration,storm,rss,boot,profile]
+ *                          [--targets=a,b,c,d,e,f] [--engines=pglite,postgres] [--connections=1,16,64]
+ *                          [--duration=8] [--warmup=2]
+ *                          [--profile | --no-profile] [--out=bench/results/latest.md]
+ *
+ * Environment equivalents: BENCH_SECTIONS, BENCH_TARGETS, BENCH_ENGINES, BENCH_QUICK=1; DATABASE_URL
+ * points (e) at an existing PostgreSQL instead of an embedded one.
+ */
+import { parseArgs } from 'node:util';
+import type { StoreKind, TargetId } from './targets.js';
+
+export const SECTIONS = ['throughput', 'rehydration', 'storm', 'rss', 'boot', 'profile'] as const;
+export type Section = (typeof SECTIONS)[number];
+
+export interface Config {
+  quick: boolean;
+  sections: ReadonlySet<Section>;
+  targets: readonly TargetId[];
+  /** Stores for the sections beyond throughput (rehydration, storm, RSS, boot). */
+  engines: readonly StoreKind[];
+  connections: readonly number[];
+  durationSec: number;
+  warmupSec: number;
+  /** 'auto': profile only when a throughput target was missed. */
+  profile: 'auto' | 'always' | 'never';
+  rehydrationSessions: number;
+  stormSessions: number;
+  stormConcurrency: number;
+  /** The storm stops dispatching after this long (a slow store must not stall the run). */
+  stormBudgetSec: number;
+  /** Sessions in the profiled reconnect storm (profile section). */
+  profileStormSessions: number;
+  /** Sessions inserted straight into the store for the store-size RSS comparison. */
+  rssStoreSessions: number;
+  /** Sessions created through real initialize over HTTP for the RSS comparison. */
+  rssHttpSessions: number;
+  /** Creating sessions over HTTP stops after this long per engine (PGlite creates far fewer per second). */
+  rssHttpBudgetSec: number;
+  rssBaselineSessions: number;
+  bootRepeats: number;
+  out: string;
+}
+
+const TARGET_IDS: readonly TargetId[] = ['a', 'b', 'c', 'd', 'e', 'f'];
+
+function listOf<T extends string>(raw: string | undefined, allowed: readonly T[], what: string): T[] | undefined {
+  if (raw === undefined) return undefined;
+  const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const item of items) if (!allowed.includes(item as T)) throw new Error(`--${what}: unknown '${item}' (expected ${allowed.join(', ')})`);
+  return items as T[];
+}
+
+export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean' },
+      sections: { type: 'string' },
+      targets: { type: 'string' },
+      engines: { type: 'string' },
+      connections: { type: 'string' },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      profile: { type: 'boolean' },
+      'no-profile': { type: 'boolean' },
+      out: { type: 'string' },
+    },
+    strict: true,
+  });
+  const quick = values.quick ?? env.BENCH_QUICK === '1';
+  const sections = listOf(values.sections ?? env.BENCH_SECTIONS, SECTIONS, 'sections') ?? SECTIONS.filter((s) => s !== 'profile');
+  const targets = listOf(values.targets ?? env.BENCH_TARGETS, TARGET_IDS, 'targets') ?? TARGET_IDS;
+  const engines = listOf(values.engines ?? env.BENCH_ENGINES, ['pglite', 'postgres'] as const, 'engines') ?? ['pglite', 'postgres'];
+  const connections = values.connections ? values.connections.split(',').map(Number) : quick ? [1, 16] : [1, 16, 64];
+  if (connections.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--connections: positive integers, comma separated');
+  const num = (raw: string | undefined, fallback: number): number => {
+    const value = raw === undefined ? fallback : Number(raw);
+    if (!(value > 0)) throw new Error(`expected a positive number, got '${raw}'`);
+    return value;
+  };
+  return {
+    quick,
+    sections: new Set(sections),
+    targets,
+    engines,
+    connections,
+    durationSec: num(values.duration, quick ? 3 : 7),
+    warmupSec: num(values.warmup, quick ? 1 : 2),
+    profile: values.profile ? 'always' : values['no-profile'] ? 'never' : 'auto',
+    rehydrationSessions: quick ? 50 : 200,
+    stormSessions: quick ? 500 : 5000,
+    stormConcurrency: 64,
+    stormBudgetSec: quick ? 30 : 60,
+    profileStormSessions: quick ? 300 : 600,
+    rssStoreSessions: quick ? 5000 : 50_000,
+    rssHttpSessions: quick ? 2000 : 20_000,
+    rssHttpBudgetSec: quick ? 20 : 60,
+    rssBaselineSessions: 100,
+    bootRepeats: quick ? 1 : 2,
+    out: values.out ?? 'bench/results/latest.md',
+  };
+}
