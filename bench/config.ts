@@ -4,7 +4,7 @@
  *
  *   node dist/bench/run.js [--quick] [--sections=throughput,rehydration,storm,rss,boot,profile]
  *                          [--targets=a,b,c,d,e,f] [--engines=pglite,postgres] [--connections=1,16,64]
- *                          [--duration=8] [--warmup=2]
+ *                          [--duration=7] [--warmup=2] [--rss-budget=60] [--no-diagnostics]
  *                          [--profile | --no-profile] [--out=bench/results/latest.md]
  *
  * Environment equivalents: BENCH_SECTIONS, BENCH_TARGETS, BENCH_ENGINES, BENCH_QUICK=1; DATABASE_URL
@@ -25,6 +25,8 @@ export interface Config {
   connections: readonly number[];
   durationSec: number;
   warmupSec: number;
+  /** Also measure (d)/(e) with JSON responses at the middle N (attribution of the event-write cost). */
+  diagnostics: boolean;
   /** 'auto': profile only when a throughput target was missed. */
   profile: 'auto' | 'always' | 'never';
   rehydrationSessions: number;
@@ -67,6 +69,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
       warmup: { type: 'string' },
       profile: { type: 'boolean' },
       'no-profile': { type: 'boolean' },
+      'no-diagnostics': { type: 'boolean' },
+      'rss-budget': { type: 'string' },
       out: { type: 'string' },
     },
     strict: true,
@@ -90,6 +94,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     connections,
     durationSec: num(values.duration, quick ? 3 : 7),
     warmupSec: num(values.warmup, quick ? 1 : 2),
+    diagnostics: !values['no-diagnostics'],
     profile: values.profile ? 'always' : values['no-profile'] ? 'never' : 'auto',
     rehydrationSessions: quick ? 50 : 200,
     stormSessions: quick ? 500 : 5000,
@@ -98,7 +103,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     profileStormSessions: quick ? 300 : 600,
     rssStoreSessions: quick ? 5000 : 50_000,
     rssHttpSessions: quick ? 2000 : 20_000,
-    rssHttpBudgetSec: quick ? 20 : 60,
+    rssHttpBudgetSec: num(values['rss-budget'], quick ? 20 : 60),
     rssBaselineSessions: 100,
     bootRepeats: quick ? 1 : 2,
     out: values.out ?? 'bench/results/latest.md',

@@ -46,7 +46,7 @@ function table(header: string[], rows: string[][], textColumns = 1): string {
   return [line(header), line(header.map((_h, i) => (i < textColumns ? '---' : '---:'))), ...rows.map(line)].join('\n');
 }
 
-export function rpsOf(cells: readonly ThroughputCell[], target: TargetId, connections: number): number {
+export function rpsOf(cells: readonly ThroughputCell[], target: ThroughputCell['target'], connections: number): number {
   return cells.find((c) => c.target === target && c.connections === connections)?.load.rps ?? NaN;
 }
 
@@ -74,9 +74,10 @@ export function rehydrationMisses(results: readonly RehydrationResult[]): StoreK
 
 function throughputSection(cells: readonly ThroughputCell[]): string {
   const rows = cells.map((c) => {
+    const label = c.diagnostic ? `_${c.label}_ (diagnostic)` : c.label;
     const problems = c.load.non2xx + c.load.errors + c.load.mismatches + c.load.timeouts;
     return [
-      c.label,
+      label,
       String(c.connections),
       f0(c.load.rps),
       f2(c.load.p50Ms),

@@ -211,6 +211,8 @@ function withOther(use: CpuUse): CpuUse {
  * bound, until it is nearly idle before measuring. Returns the busy cores seen last.
  */
 async function waitQuiet(maxWaitMs = 90_000): Promise<number> {
+  // BENCH_NO_QUIET=1: measure at once (e.g. with a deliberate CPU hog running).
+  if (process.env.BENCH_NO_QUIET === '1') return 0;
   const until = Date.now() + maxWaitMs;
   let busy = 0;
   let waited = false;
@@ -234,6 +236,8 @@ async function startInstance(store: string, port: number, name: string): Promise
     name,
     args: [CLI, 'serve', '--port', String(port), '--store', store, '--app', ECHO_APP, '--log-level', 'warn', '--deployment-id', 'dep-bench'],
     env: { DATABASE_URL: undefined, DURABLE_MCP_STORE: undefined, LOG_LEVEL: undefined },
+    // BENCH_CPU_PROF_DIR=<dir>: a V8 CPU profile per instance, written when it stops.
+    ...(process.env.BENCH_CPU_PROF_DIR && { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF_DIR] }),
     ready: 'healthz',
     port,
   });
@@ -367,7 +371,7 @@ async function throughputCell(
       const total = deltas.reduce((a, b) => a + b, 0) || 1;
       const measured: Cell = { label, instances: n, via, load, cpu: withOther(cpuBetween(before, after, wallS)), served: deltas.map((d) => d / total) };
       if (!cell || measured.cpu.other < cell.cpu.other) cell = measured;
-      if (measured.cpu.other < 0.1) break;
+      if (measured.cpu.other < 0.1 || process.env.BENCH_NO_QUIET === '1') break;
       log(`  attempt ${attempt} disturbed: ${measured.cpu.other.toFixed(2)} cores used by other processes; measuring again`);
     }
     if (!cell) throw new Error('no measurement');

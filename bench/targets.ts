@@ -111,6 +111,8 @@ export type Shape = 'bare' | 'legacy' | 'modern';
 export interface Target {
   id: TargetId | DiagnosticId;
   label: string;
+  /** For a diagnostic variant: the target it varies. */
+  base?: TargetId;
   shape: Shape;
   start(resources: Resources, nodeArgs?: string[]): Promise<RunningTarget>;
 }
@@ -169,12 +171,14 @@ export const TARGETS: ReadonlyArray<Target & { id: TargetId }> = [
 export const DIAGNOSTIC_TARGETS: readonly Target[] = [
   {
     id: 'd-json',
+    base: 'd',
     label: '(d) with --response-mode json (no event writes)',
     shape: 'legacy',
     start: (r, n) => durable(r, 'pglite', n, 'durable-pglite-json', ['--response-mode', 'json']),
   },
   {
     id: 'e-json',
+    base: 'e',
     label: '(e) with --response-mode json (no event writes)',
     shape: 'legacy',
     start: (r, n) => durable(r, 'postgres', n, 'durable-postgres-json', ['--response-mode', 'json']),

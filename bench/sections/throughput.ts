@@ -14,10 +14,12 @@ import { log } from '../log.js';
 import { callLegacyEcho, callModernEcho, expectEcho, openSession } from '../mcp.js';
 import { statementCounter, type StatementCount } from '../postgres.js';
 import type { Memory } from '../process.js';
-import { requestShape, TARGETS, type Resources, type RunningTarget, type Target, type TargetId } from '../targets.js';
+import { DIAGNOSTIC_TARGETS, requestShape, TARGETS, type Resources, type RunningTarget, type Target } from '../targets.js';
 
 export interface ThroughputCell {
-  target: TargetId;
+  target: Target['id'];
+  /** A diagnostic variant (not one of the compared targets): shown apart, never in the ratios' checks. */
+  diagnostic: boolean;
   label: string;
   connections: number;
   load: LoadResult;
@@ -34,9 +36,11 @@ export interface ThroughputCell {
 }
 
 interface Live {
-  target: Target & { id: TargetId };
+  target: Target;
   running: RunningTarget;
   sessions: string[];
+  /** Measured only at this N (diagnostic variants), else at every N. */
+  onlyAt?: number;
 }
 
 export async function runThroughput(config: Config, resources: Resources, notes: string[]): Promise<ThroughputCell[]> {
@@ -44,16 +48,20 @@ export async function runThroughput(config: Config, resources: Resources, notes:
   const live: Live[] = [];
   const client = new HttpClient(8);
   try {
-    for (const target of TARGETS.filter((t) => config.targets.includes(t.id))) {
+    // (d)/(e) with JSON responses, at the middle N only: what the per-response event write costs, without a profiler's distortion.
+    const middle = config.connections[Math.floor(config.connections.length / 2)]!;
+    const diagnostics = config.diagnostics ? DIAGNOSTIC_TARGETS.filter((d) => d.base !== undefined && config.targets.includes(d.base)) : [];
+    for (const target of [...TARGETS.filter((t) => config.targets.includes(t.id)), ...diagnostics]) {
       log(`throughput: starting ${target.label}`);
       const running = await target.start(resources);
-      live.push({ target, running, sessions: [] });
+      live.push({ target, running, sessions: [], ...(target.base && { onlyAt: middle }) });
       const { url } = running.proc;
       if (target.shape === 'legacy') expectEcho(await callLegacyEcho(client, url, await openSession(client, url)), `${target.id} sanity call`);
       if (target.shape === 'modern') expectEcho(await callModernEcho(client, url), `${target.id} sanity call`);
     }
     for (const connections of config.connections) {
-      for (const { target, running, sessions } of live) {
+      for (const { target, running, sessions, onlyAt } of live) {
+        if (onlyAt !== undefined && onlyAt !== connections) continue;
         const { url } = running.proc;
         const gone = running.proc.exitStatus();
         if (gone) {
@@ -75,7 +83,7 @@ export async function runThroughput(config: Config, resources: Resources, notes:
         const statements = await counter?.read();
         const memory = running.proc.memory();
         const cpuMsPerRequest = (cpu.server * load.durationSec * 1000) / load.ok;
-        cells.push({ target: target.id, label: target.label, connections, load, memory, cpu, cpuMsPerRequest, serverErrors: running.proc.errors().length, ...(statements && { statements }) });
+        cells.push({ target: target.id, diagnostic: target.base !== undefined, label: target.label, connections, load, memory, cpu, cpuMsPerRequest, serverErrors: running.proc.errors().length, ...(statements && { statements }) });
         const bad = load.non2xx + load.errors + load.mismatches + load.timeouts;
         log(
           `  ${target.id} N=${connections}: ${load.rps.toFixed(0)} req/s, p50 ${load.p50Ms.toFixed(2)} ms, p99 ${load.p99Ms.toFixed(2)} ms, ` +
@@ -88,6 +96,6 @@ export async function runThroughput(config: Config, resources: Resources, notes:
     client.close();
     for (const { running } of live) await running.stop();
   }
-  const order = TARGETS.map((t) => t.id);
+  const order: Array<Target['id']> = [...TARGETS, ...DIAGNOSTIC_TARGETS].map((t) => t.id);
   return cells.sort((a, b) => order.indexOf(a.target) - order.indexOf(b.target) || a.connections - b.connections);
 }

@@ -6,7 +6,10 @@
  *
  * SIGTERM (a graceful drain) must cost the clients nothing: no failed call, no
  * re-initialization, no change of session id. SIGKILL (a crash) is only
- * reported: what fails, and why.
+ * reported: what fails, and why (docs/scaleout-results.md explains it).
+ *
+ * SCALEOUT_DEBUG=1 adds HAProxy's own messages (health-check transitions) and,
+ * for every 409 a client got on a GET, that session's GET history per instance.
  */
 import assert from 'node:assert/strict';
 import { after, describe, test, type TestContext } from 'node:test';
