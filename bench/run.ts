@@ -85,6 +85,13 @@ async function main(): Promise<void> {
     config: { quick: config.quick, connections: config.connections, durationSec: config.durationSec, warmupSec: config.warmupSec },
   };
   const withPostgres = config.engines.includes('postgres');
+  // Ctrl-C: children are killed on exit (process.ts); also drop the temp stores and the embedded cluster.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log(`${signal}: cleaning up`);
+      void resources.close().finally(() => process.exit(130));
+    });
+  }
   /** Runs one part; a failure becomes a note in the report and the run goes on with the next part. */
   const part = async (name: string, fn: () => Promise<void>): Promise<void> => {
     try {
