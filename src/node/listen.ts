@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { DurableMcpError } from '../runtime/errors.js';
@@ -19,6 +19,24 @@ export interface Listening {
   close(): Promise<void>;
 }
 
+/**
+ * @hono/node-server reads up to three chunks of a streamed body before it
+ * sends the headers (to give a short body a Content-Length), and when the
+ * first chunk is ready but the second is not, it waits for a timer (>= 1 ms).
+ * Every MCP SSE answer starts with a ready priming event, so each would pay
+ * that wait. Saying "chunked", which HTTP/1.1 implies here anyway, makes the
+ * adapter send headers and events as they come.
+ */
+function streamAtOnce(fetch: DurableServer['fetch']) {
+  return async (request: Request, env: { incoming: Pick<IncomingMessage, 'httpVersion'> }): Promise<Response> => {
+    const response = await fetch(request);
+    if (env.incoming.httpVersion === '1.1' && response.headers.get('content-type') === 'text/event-stream') {
+      response.headers.set('transfer-encoding', 'chunked');
+    }
+    return response;
+  };
+}
+
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
@@ -37,7 +55,7 @@ export async function listen(server: DurableServer, options: ListenOptions): Pro
         `(lines "name:secret" or "name:sha256:<hex>"), or bind 127.0.0.1.`,
     );
   }
-  const http = createServer(getRequestListener(server.fetch, { hostname: options.host, overrideGlobalObjects: false }));
+  const http = createServer(getRequestListener(streamAtOnce(server.fetch), { hostname: options.host, overrideGlobalObjects: false }));
   // Behind a load balancer, idle keep-alive sockets must outlive the balancer's own idle timeout.
   http.keepAliveTimeout = 65_000;
   http.headersTimeout = 66_000;

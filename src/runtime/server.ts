@@ -54,6 +54,8 @@ export interface DurableServerOptions {
     retentionMs?: number;
     /** SSE `retry` hint sent with priming events. Default 1000 ms. */
     retryIntervalMs?: number;
+    /** How long an event waits to share its INSERT with others (group commit). Default 10 ms. */
+    writeDelayMs?: number;
   };
   /** Legacy response framing: 'sse' (default; resumable, streams progress) or 'json'. */
   responseMode?: 'sse' | 'json';
@@ -128,6 +130,7 @@ export async function createDurableServer(options: DurableServerOptions): Promis
   const buildServer = createServerBuilder(options.app, store, deploymentId, logger.child({ app: options.app.name }), changes);
   let relay: SessionRelay | undefined;
   const writer = new EventWriter(store.events, {
+    ...(options.events?.writeDelayMs !== undefined && { delayMs: options.events.writeDelayMs }),
     onCommitted: (batch) => {
       metrics.eventsStored.inc(batch.length);
       const standalone = new Set<string>();

@@ -51,8 +51,8 @@ export interface SessionTouch {
 
 export interface SessionRepository {
   create(session: NewSession): Promise<void>;
-  /** Just what decides whether a session may be served: cheap enough to ask on every request. */
-  status(id: string): Promise<SessionStatus | undefined>;
+  /** Just what decides whether a session may be served, for many ids in one statement; unknown ids are absent. */
+  statuses(ids: readonly string[]): Promise<Map<string, SessionStatus>>;
   /** The record whatever its state (expired and terminated included), or undefined. */
   get(id: string): Promise<SessionRecord | undefined>;
   /**

@@ -53,13 +53,17 @@ export class SqlSessionRepository implements SessionRepository {
     );
   }
 
-  async status(id: string): Promise<SessionStatus | undefined> {
-    const res = await this.#db.query<{ principal: string; expires_at: Date; terminated_at: Date | null }>(
-      'SELECT principal, expires_at, terminated_at FROM durable_mcp_sessions WHERE id = $1',
-      [id],
+  async statuses(ids: readonly string[]): Promise<Map<string, SessionStatus>> {
+    const found = new Map<string, SessionStatus>();
+    if (ids.length === 0) return found;
+    const res = await this.#db.query<{ id: string; principal: string; expires_at: Date; terminated_at: Date | null }>(
+      'SELECT id, principal, expires_at, terminated_at FROM durable_mcp_sessions WHERE id = ANY($1::text[])',
+      [ids],
     );
-    const row = res.rows[0];
-    return row === undefined ? undefined : { principal: row.principal, expiresAt: row.expires_at, terminatedAt: row.terminated_at };
+    for (const row of res.rows) {
+      found.set(row.id, { principal: row.principal, expiresAt: row.expires_at, terminatedAt: row.terminated_at });
+    }
+    return found;
   }
 
   async get(id: string): Promise<SessionRecord | undefined> {

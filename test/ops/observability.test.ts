@@ -3,7 +3,7 @@ import { after, describe, test } from 'node:test';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import pg from 'pg';
 import { createTestDatabase, tempDir } from '../support/postgres.js';
-import { openSession, post } from '../support/http.js';
+import { metric, openSession, post, scrape } from '../support/http.js';
 import { startServer, type ServerProcess } from '../support/server-process.js';
 
 const KEYS = { DURABLE_MCP_API_KEYS: 'alice:alice-secret-key-0001,bob:bob-secret-key-000002' };
@@ -11,17 +11,6 @@ const ALICE = { authorization: 'Bearer alice-secret-key-0001' };
 const BOB = { authorization: 'Bearer bob-secret-key-000002' };
 const ping = (id = 1) => ({ jsonrpc: '2.0', id, method: 'ping' });
 
-async function scrape(url: string, headers: Record<string, string> = {}): Promise<string> {
-  const res = await fetch(new URL('/metrics', url), { headers });
-  assert.equal(res.status, 200);
-  return res.text();
-}
-
-/** The value of one sample, e.g. metric(text, 'durable_mcp_sessions_rejected_total{reason="unknown",status="404"}'). */
-function metric(text: string, sample: string): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${sample} `));
-  return line ? Number(line.slice(sample.length + 1)) : 0;
-}
 
 describe('logs and metrics across a real restart', () => {
   let server: ServerProcess | undefined;

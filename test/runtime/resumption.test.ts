@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { tempDir } from '../support/postgres.js';
-import { openSession, parseSse, post, type SseEvent } from '../support/http.js';
+import { metric, openSession, parseSse, post, scrape, type SseEvent } from '../support/http.js';
 import { startServer, type ServerProcess } from '../support/server-process.js';
 
 const steps = (id: number, tag: string, count: number, delayMs: number) => ({
@@ -11,7 +11,7 @@ const steps = (id: number, tag: string, count: number, delayMs: number) => ({
   params: { name: 'steps', arguments: { tag, count, delayMs } },
 });
 
-/** Reads SSE events from a live response until `n` events with data have arrived, then stops reading. */
+/** Reads SSE events from a live response until `n` events with data have arrived, then drops the connection. */
 async function readEvents(res: Response, n: number, abort: AbortController): Promise<SseEvent[]> {
   const reader = res.body!.getReader();
   const decoder = new TextDecoder();
@@ -24,6 +24,7 @@ async function readEvents(res: Response, n: number, abort: AbortController): Pro
     const events = parseSse(complete).filter((e) => e.data.trim() !== '');
     if (events.length >= n) {
       abort.abort();
+      await reader.cancel().catch(() => {});
       return parseSse(complete);
     }
   }
@@ -35,17 +36,23 @@ const labels = (events: SseEvent[]) => dataOf(events).map((m) => m.params?.data 
 
 describe('resumable streams across a restart', () => {
   let server: ServerProcess | undefined;
-  after(() => server?.kill('SIGKILL'));
+  const started: ServerProcess[] = [];
+  const start = async (options: Parameters<typeof startServer>[0]) => {
+    server = await startServer(options);
+    started.push(server);
+    return server;
+  };
+  after(() => Promise.all(started.map((s) => s.kill('SIGKILL'))));
 
   test('Last-Event-ID after a SIGKILL restart returns the missed events of that stream only', async () => {
     const store = `pglite:${tempDir('dmcp-resume-')}`;
-    server = await startServer({ store });
+    server = await start({ store });
     const s1 = await openSession(server.url);
     const s2 = await openSession(server.url);
 
     // Stream A: read the priming event and two messages, then drop the connection.
     const abort = new AbortController();
-    const resA = await post(server.url, steps(1, 'A', 5, 150), { sessionId: s1, protocolVersion: '2025-11-25', headers: {} });
+    const resA = await post(server.url, steps(1, 'A', 5, 150), { sessionId: s1, protocolVersion: '2025-11-25', signal: abort.signal });
     const seen = await readEvents(resA, 2, abort).catch(() => [] as SseEvent[]);
     const priming = seen[0]!;
     assert.equal(priming.data.trim(), '', 'the stream opens with a priming event');
@@ -64,7 +71,7 @@ describe('resumable streams across a restart', () => {
     // Let A finish in the background (its events are stored while nobody listens), then crash.
     await new Promise((r) => setTimeout(r, 1200));
     await server.kill('SIGKILL');
-    server = await startServer({ store, port: server.port });
+    server = await start({ store, port: server.port });
 
     const resumed = await fetch(server.url, {
       headers: { accept: 'text/event-stream', 'mcp-session-id': s1, 'mcp-protocol-version': '2025-11-25', 'last-event-id': lastSeen },
@@ -86,5 +93,36 @@ describe('resumable streams across a restart', () => {
       headers: { accept: 'text/event-stream', 'mcp-session-id': s1, 'mcp-protocol-version': '2025-11-25', 'last-event-id': 'garbage' },
     });
     assert.equal(bad.status, 400);
+  });
+
+  test('a response read on its open stream is not stored; one whose client went away is, and is replayed', async () => {
+    server = await start({ store: `pglite:${tempDir('dmcp-unstored-')}` });
+    const stored = async () => {
+      // Events are group-committed within ~10 ms; give the writer time before reading the counter.
+      await new Promise((r) => setTimeout(r, 100));
+      return metric(await scrape(server!.url), 'durable_mcp_events_stored_total');
+    };
+    const session = await openSession(server.url);
+    const echo = (id: number) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'echo', arguments: { text: `e${id}` } } });
+    for (let id = 1; id <= 5; id++) {
+      const res = await post(server.url, echo(id), { sessionId: session, protocolVersion: '2025-11-25' });
+      assert.match(await res.text(), new RegExp(`e${id}`));
+    }
+    assert.equal(await stored(), 0, 'answers delivered on their open stream cost no write');
+
+    // The client reads the priming event and one notification, then its connection drops; the tool goes on.
+    const abort = new AbortController();
+    const res = await post(server.url, steps(6, 'L', 2, 300), { sessionId: session, protocolVersion: '2025-11-25', signal: abort.signal });
+    const seen = await readEvents(res, 1, abort).catch(() => [] as SseEvent[]);
+    assert.deepEqual(labels(seen), ['L:1']);
+    const lastSeen = seen.filter((e) => e.data.trim() !== '').at(-1)!.id!;
+    await new Promise((r) => setTimeout(r, 900));
+    // Notifications are always stored (L:1, L:2); the response is stored because nobody was there to read it.
+    assert.equal(await stored(), 3);
+    const resumed = await fetch(server.url, {
+      headers: { accept: 'text/event-stream', 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25', 'last-event-id': lastSeen },
+    });
+    // The replayed stream stays open (as the SDK keeps resumed streams); read until the response.
+    assert.deepEqual(labels(await readEvents(resumed, 2, new AbortController())), ['L:2', 'L:done']);
   });
 });

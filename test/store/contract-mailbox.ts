@@ -20,14 +20,22 @@ export function mailboxContract(store: StoreGetter): void {
     test('status returns exactly what decides whether a session may be served', async () => {
       const { sessions } = store();
       const s = newSession();
-      assert.equal(await sessions.status(s.id), undefined);
+      assert.equal((await sessions.statuses([s.id])).get(s.id), undefined);
       await sessions.create(s);
-      const before = await sessions.status(s.id);
+      const before = (await sessions.statuses([s.id])).get(s.id);
       assert.equal(before?.principal, s.principal);
       assert.equal(before?.terminatedAt, null);
       assert.equal(before?.expiresAt.getTime(), s.expiresAt.getTime());
       await sessions.terminate(s.id, new Date());
-      assert.ok((await sessions.status(s.id))?.terminatedAt instanceof Date);
+      assert.ok(((await sessions.statuses([s.id])).get(s.id))?.terminatedAt instanceof Date);
+      // Many ids in one statement: each found one answered, unknown ones absent.
+      const other = newSession();
+      await sessions.create(other);
+      const both = await sessions.statuses([s.id, other.id, `${other.id}-unknown`]);
+      assert.deepEqual([...both.keys()].sort(), [s.id, other.id].sort());
+      assert.equal(both.get(other.id)?.terminatedAt, null);
+      assert.equal(both.get(s.id)?.terminatedAt instanceof Date, true);
+      assert.equal((await sessions.statuses([])).size, 0);
     });
   });
 }

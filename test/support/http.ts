@@ -6,6 +6,8 @@ export interface RawOptions {
   protocolVersion?: string;
   headers?: Record<string, string>;
   method?: string;
+  /** Aborting it drops the connection (a client that went away). */
+  signal?: AbortSignal;
 }
 
 export function post(url: string, body: unknown, options: RawOptions = {}): Promise<Response> {
@@ -19,6 +21,7 @@ export function post(url: string, body: unknown, options: RawOptions = {}): Prom
       ...options.headers,
     },
     body: typeof body === 'string' ? body : JSON.stringify(body),
+    ...(options.signal && { signal: options.signal }),
   });
 }
 
@@ -73,4 +76,17 @@ export async function messagesOf(res: Response): Promise<Array<Record<string, un
   }
   const body = JSON.parse(text) as unknown;
   return (Array.isArray(body) ? body : [body]) as Array<Record<string, unknown>>;
+}
+
+/** The /metrics page of a server. */
+export async function scrape(url: string, headers: Record<string, string> = {}): Promise<string> {
+  const res = await fetch(new URL('/metrics', url), { headers });
+  if (res.status !== 200) throw new Error(`/metrics answered ${res.status}`);
+  return res.text();
+}
+
+/** The value of one sample, e.g. metric(text, 'durable_mcp_sessions_rejected_total{reason="unknown",status="404"}'); 0 when absent. */
+export function metric(text: string, sample: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${sample} `));
+  return line ? Number(line.slice(sample.length + 1)) : 0;
 }

@@ -15,6 +15,8 @@ import type { EventWriter } from './event-writer.js';
 export class SessionEventStore implements EventStore {
   /** A message relayed from another instance: already stored there, so it keeps its id and is not stored again. */
   private relayed: { message: JSONRPCMessage; eventId: string } | undefined;
+  /** Messages that get an id but no row (see skip). */
+  private readonly unstored = new WeakSet<JSONRPCMessage>();
   /** Called for every standalone-stream event this process stores (the relay cursor follows it). */
   onStandaloneStored: ((seq: bigint) => void) | undefined;
 
@@ -32,11 +34,16 @@ export class SessionEventStore implements EventStore {
       return eventId;
     }
     const seq = nextSeq();
-    if (!isPrimingMarker(message) && !isInternalResponse(message)) {
+    if (!isPrimingMarker(message) && !isInternalResponse(message) && !this.unstored.has(message)) {
       this.writer.enqueue({ sessionId: this.sessionId, streamId, seq, message });
       if (streamId === STANDALONE_STREAM) this.onStandaloneStored?.(seq);
     }
     return `${streamId}:${seq}`;
+  }
+
+  /** This exact message object is being delivered on a live stream that ends with it: it gets an id, not a row. */
+  skip(message: JSONRPCMessage): void {
+    this.unstored.add(message);
   }
 
   /** Marks the next storeEvent of exactly this message object as a relay of an event stored elsewhere. */

@@ -24,6 +24,10 @@ export interface Announcement {
 interface InFlight {
   method: string;
   tool?: string;
+  /** The HTTP request that carried it: aborted when the client's connection closes before the response is done. */
+  signal?: AbortSignal;
+  /** The server ended its POST stream early (SSE polling): the response will go to a resumed stream. */
+  detached?: boolean;
 }
 
 /**
@@ -197,17 +201,33 @@ export class LiveSession {
       }
       if (isJSONRPCRequest(message)) {
         const params = message.params as { name?: unknown } | undefined;
-        this.inFlight.set(message.id, {
+        const entry: InFlight = {
           method: message.method,
           ...(message.method === 'tools/call' && typeof params?.name === 'string' && { tool: params.name }),
-        });
+          ...(extra?.request && { signal: extra.request.signal }),
+        };
+        this.inFlight.set(message.id, entry);
+        const closeStream = extra?.closeSSEStream;
+        if (closeStream) {
+          extra.closeSSEStream = () => {
+            entry.detached = true;
+            closeStream();
+          };
+        }
         if (this.announcement && !String(message.id).startsWith('durable-mcp/')) this.deliverAnnouncement(message.id);
       }
       deliver?.(message, extra);
     };
     const send = transport.send.bind(transport);
     transport.send = (message, options) => {
-      if ((isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) && message.id !== undefined) this.inFlight.delete(message.id);
+      if ((isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) && message.id !== undefined) {
+        const entry = this.inFlight.get(message.id);
+        this.inFlight.delete(message.id);
+        // The response goes onto the open POST stream that asked for it, whose end the client then reads: nobody
+        // will resume that stream, so storing the response would only cost a write. Responses to a client that
+        // went away, or to a stream the server closed early, are stored and replayed on resume.
+        if (entry?.signal && !entry.signal.aborted && !entry.detached) this.events.skip(message);
+      }
       if (isJSONRPCRequest(message) && parseRequestTag(message.id) === undefined) {
         return send({ ...message, id: tagRequestId(this.instanceId, message.id) }, options);
       }

@@ -16,6 +16,7 @@ import { listCatalogue, type ListKind } from './catalogue.js';
 import { replayHandshake } from './handshake.js';
 import { LiveSession, type Announcement } from './live-session.js';
 import { mintSessionId } from './session-id.js';
+import { StatusChecks } from './status-checks.js';
 
 export interface SessionManagerOptions {
   idleTimeoutMs: number;
@@ -70,6 +71,7 @@ export class SessionManager {
   private readonly live = new Map<string, LiveSession>();
   private readonly rebuilding = new Map<string, Promise<LiveSession>>();
   private readonly activity: ActivityTracker;
+  private readonly statusChecks: StatusChecks;
   private unlisten: (() => Promise<void>) | undefined;
   private readonly touchGranularityMs: number;
 
@@ -86,6 +88,7 @@ export class SessionManager {
     this.activity = new ActivityTracker(store.sessions, options.activityFlushMs, (error) =>
       observer.error?.(error, 'activity flush'),
     );
+    this.statusChecks = new StatusChecks(store.sessions);
   }
 
   get liveCount(): number {
@@ -151,7 +154,7 @@ export class SessionManager {
     if (cached && !cached.stale && now < cached.expiresAt) {
       if (cached.principal !== principal) return this.reject('wrong_principal', id);
       if (this.options.verifyEachRequest) {
-        const status = await this.store.sessions.status(id);
+        const status = await this.statusChecks.check(id);
         if (!status || status.terminatedAt) {
           this.drop(id);
           return this.reject(status ? 'terminated' : 'unknown', id);
