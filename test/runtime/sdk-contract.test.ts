@@ -3,6 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { isLegacyRequest, PROTOCOL_VERSION_META_KEY } from '@modelcontextprotocol/server';
+import { isPlainLegacy } from '../../src/runtime/http/mcp-endpoint.js';
 import { openStore } from '../../src/store/open.js';
 import type { Store } from '../../src/store/store.js';
 import { startInProcess, type InProcess } from '../support/in-process.js';
@@ -101,5 +103,55 @@ describe('SDK contract for session rebuild', () => {
     await ping.text();
     assert.equal(s.events('session_rehydrated').length, rebuiltBefore, 'and was not rebuilt');
     abort.abort();
+  });
+});
+
+/**
+ * The endpoint decides the era of ordinary legacy traffic itself (isPlainLegacy)
+ * instead of asking the SDK's classifier every time. Wherever it says "legacy",
+ * the SDK must say so too; what it declines goes to the SDK anyway.
+ */
+describe('SDK contract for the era fast path', () => {
+  const request = (headers: Record<string, string> = {}) =>
+    new Request('http://127.0.0.1/mcp', { method: 'POST', headers: { 'content-type': 'application/json', ...headers } });
+  const legacyCall = { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'echo', arguments: { text: 'x' } } };
+  const modernMeta = {
+    [PROTOCOL_VERSION_META_KEY]: '2026-07-28',
+    'io.modelcontextprotocol/clientInfo': { name: 'c', version: '1' },
+    'io.modelcontextprotocol/clientCapabilities': {},
+  };
+
+  test('every message it calls legacy, the SDK calls legacy', async () => {
+    const cases: Array<[unknown, Record<string, string>]> = [
+      [legacyCall, {}],
+      [legacyCall, { 'mcp-protocol-version': '2025-11-25' }],
+      [legacyCall, { 'mcp-protocol-version': '2025-03-26', 'mcp-session-id': 'abc' }],
+      [{ ...legacyCall, id: 'string-id' }, { 'mcp-protocol-version': '2025-06-18' }],
+      [{ jsonrpc: '2.0', method: 'notifications/initialized' }, { 'mcp-protocol-version': '2025-11-25' }],
+      [{ jsonrpc: '2.0', id: 1, method: 'ping' }, {}],
+      [{ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: { progressToken: 3 } } }, { 'mcp-protocol-version': '2025-11-25' }],
+      [{ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'c', version: '1' } } }, {}],
+    ];
+    for (const [body, headers] of cases) {
+      assert.equal(isPlainLegacy(request(headers), body), true, `fast path: ${JSON.stringify([body, headers])}`);
+      assert.equal(await isLegacyRequest(request(headers), body), true, `SDK: ${JSON.stringify([body, headers])}`);
+    }
+  });
+
+  test('what it declines includes every modern request and every odd shape', async () => {
+    const declined: Array<[unknown, Record<string, string>]> = [
+      [{ ...legacyCall, params: { ...legacyCall.params, _meta: modernMeta } }, { 'mcp-protocol-version': '2026-07-28' }],
+      [{ ...legacyCall, params: { ...legacyCall.params, _meta: modernMeta } }, {}],
+      [legacyCall, { 'mcp-protocol-version': '2026-07-28' }],
+      [[legacyCall], {}],
+      [{ jsonrpc: '2.0', id: 1, result: {} }, {}],
+      [{ jsonrpc: '2.0', id: null, method: 'ping' }, {}],
+      [{ jsonrpc: '2.0', id: 1.5, method: 'ping' }, {}],
+      [{ jsonrpc: '1.0', id: 1, method: 'ping' }, {}],
+      [{ jsonrpc: '2.0', id: 1, method: 'ping', params: [1] }, {}],
+    ];
+    for (const [body, headers] of declined) assert.equal(isPlainLegacy(request(headers), body), false, JSON.stringify([body, headers]));
+    // The SDK itself calls the envelope-carrying request modern.
+    assert.equal(await isLegacyRequest(request(declined[0]![1]), declined[0]![0]), false);
   });
 });

@@ -15,8 +15,8 @@ import type { EventWriter } from './event-writer.js';
 export class SessionEventStore implements EventStore {
   /** A message relayed from another instance: already stored there, so it keeps its id and is not stored again. */
   private relayed: { message: JSONRPCMessage; eventId: string } | undefined;
-  /** Messages that get an id but no row (see skip). */
-  private readonly unstored = new WeakSet<JSONRPCMessage>();
+  /** The message the next storeEvent gets an id for but no row (see skip). */
+  private unstored: JSONRPCMessage | undefined;
   /** Called for every standalone-stream event this process stores (the relay cursor follows it). */
   onStandaloneStored: ((seq: bigint) => void) | undefined;
 
@@ -34,16 +34,22 @@ export class SessionEventStore implements EventStore {
       return eventId;
     }
     const seq = nextSeq();
-    if (!isPrimingMarker(message) && !isInternalResponse(message) && !this.unstored.has(message)) {
+    const unstored = this.unstored === message;
+    this.unstored = undefined;
+    if (!unstored && !isPrimingMarker(message) && !isInternalResponse(message)) {
       this.writer.enqueue({ sessionId: this.sessionId, streamId, seq, message });
       if (streamId === STANDALONE_STREAM) this.onStandaloneStored?.(seq);
     }
     return `${streamId}:${seq}`;
   }
 
-  /** This exact message object is being delivered on a live stream that ends with it: it gets an id, not a row. */
+  /**
+   * The SDK's send() stores a response before any await, so the storeEvent
+   * right after this call is this message's: it goes onto a live stream that
+   * ends with it, and gets an id but no row.
+   */
   skip(message: JSONRPCMessage): void {
-    this.unstored.add(message);
+    this.unstored = message;
   }
 
   /** Marks the next storeEvent of exactly this message object as a relay of an event stored elsewhere. */

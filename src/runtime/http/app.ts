@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import type { ApiKey } from '../auth/api-keys.js';
 import { wireError } from '../errors.js';
-import { methodLabel, type Metrics } from '../ops/metrics.js';
+import type { Metrics } from '../ops/metrics.js';
 import { bearerAuth, originGuard, type AuthVariables, type GuardOptions } from './guards.js';
 import type { McpEndpoint } from './mcp-endpoint.js';
 import { mountOpsRoutes, type OpsRouteOptions } from './ops-routes.js';
@@ -43,9 +43,9 @@ export function createHttpApp(options: HttpAppOptions): Hono<Env> {
     if (options.ops.isDraining()) headers.set('connection', 'close');
     const status = c.res.status;
     const elapsed = performance.now() - started;
-    metrics.httpRequests.inc({ method: c.req.method, status: String(status) });
+    metrics.recordRequest(c.req.method, status, fields.era, fields.rpcMethod, elapsed / 1000);
+    if (status < 500 && !logger.isLevelEnabled('info')) return;
     if (QUIET_PATHS.has(c.req.path)) return;
-    if (fields.era) metrics.requestDuration.observe({ era: fields.era, rpc_method: methodLabel(fields.rpcMethod) }, elapsed / 1000);
     const line = {
       event: 'request',
       method: c.req.method,

@@ -1,6 +1,7 @@
 import {
   isJsonContentType,
   isLegacyRequest,
+  PROTOCOL_VERSION_META_KEY,
   readRequestBody,
   type AuthInfo,
   type McpHttpHandler,
@@ -163,7 +164,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     }
     fields.rpcMethod = rpcMethodOf(body);
 
-    if (!(await isLegacyRequest(request, body, { maxRequestBodySize: maxBodyBytes }))) {
+    if (!(isPlainLegacy(request, body) || (await isLegacyRequest(request, body, { maxRequestBodySize: maxBodyBytes })))) {
       fields.era = 'modern';
       options.modernBodies.set(request, body);
       options.inFlight.modern += 1;
@@ -193,6 +194,31 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     }
   };
 }
+
+/**
+ * The common case, decided without the SDK's classifier (which tries the
+ * JSON-RPC shapes one by one with zod, failed parses included, on every
+ * request): one well-formed JSON-RPC request or notification that makes no
+ * 2026-07-28 envelope claim and names no modern version in its header is
+ * legacy. Anything else, the SDK decides. test/runtime/sdk-contract.test.ts
+ * checks that the SDK agrees wherever this says yes.
+ */
+export function isPlainLegacy(request: Request, body: unknown): boolean {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
+  const { jsonrpc, method, id, params } = body as { jsonrpc?: unknown; method?: unknown; id?: unknown; params?: unknown };
+  if (jsonrpc !== '2.0' || typeof method !== 'string') return false;
+  if (id !== undefined && typeof id !== 'string' && !Number.isSafeInteger(id)) return false;
+  if (params !== undefined) {
+    if (typeof params !== 'object' || params === null || Array.isArray(params)) return false;
+    const meta = (params as { _meta?: unknown })._meta;
+    if (meta !== undefined && (typeof meta !== 'object' || meta === null || Array.isArray(meta) || PROTOCOL_VERSION_META_KEY in meta)) return false;
+  }
+  const version = request.headers.get('mcp-protocol-version');
+  return version === null || version.trim() < FIRST_MODERN_VERSION;
+}
+
+/** The first protocol revision of the modern (stateless, envelope-carrying) era. */
+const FIRST_MODERN_VERSION = '2026-07-28';
 
 function isInitialize(message: unknown): message is { method: 'initialize'; params?: unknown; id?: unknown } {
   return typeof message === 'object' && message !== null && (message as { method?: unknown }).method === 'initialize';

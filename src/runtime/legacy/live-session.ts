@@ -1,7 +1,4 @@
 import {
-  isJSONRPCErrorResponse,
-  isJSONRPCRequest,
-  isJSONRPCResultResponse,
   type AuthInfo,
   type JSONRPCMessage,
   type McpServer,
@@ -190,7 +187,7 @@ export class LiveSession {
     const deliver = transport.onmessage;
     this.deliver = (message) => deliver?.(message);
     transport.onmessage = (message, extra) => {
-      if (isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) {
+      if (isResponse(message)) {
         deliver?.(restoreReplyId(message, this.instanceId), extra);
         return;
       }
@@ -199,7 +196,7 @@ export class LiveSession {
         const requestId = ((message as { params?: { requestId?: RequestId } }).params ?? {}).requestId;
         if (requestId !== undefined) this.inFlight.delete(requestId);
       }
-      if (isJSONRPCRequest(message)) {
+      if (isRequest(message)) {
         const params = message.params as { name?: unknown } | undefined;
         const entry: InFlight = {
           method: message.method,
@@ -220,7 +217,7 @@ export class LiveSession {
     };
     const send = transport.send.bind(transport);
     transport.send = (message, options) => {
-      if ((isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) && message.id !== undefined) {
+      if (isResponse(message)) {
         const entry = this.inFlight.get(message.id);
         this.inFlight.delete(message.id);
         // The response goes onto the open POST stream that asked for it, whose end the client then reads: nobody
@@ -228,7 +225,7 @@ export class LiveSession {
         // went away, or to a stream the server closed early, are stored and replayed on resume.
         if (entry?.signal && !entry.signal.aborted && !entry.detached) this.events.skip(message);
       }
-      if (isJSONRPCRequest(message) && parseRequestTag(message.id) === undefined) {
+      if (isRequest(message) && parseRequestTag(message.id) === undefined) {
         return send({ ...message, id: tagRequestId(this.instanceId, message.id) }, options);
       }
       return send(message, options);
@@ -260,6 +257,20 @@ export class LiveSession {
     }
     for (const kind of announcement.changed) void notify(`notifications/${kind}/list_changed`);
   }
+}
+
+/*
+ * Shape checks for messages the SDK has already validated (arriving) or built
+ * (leaving). Its own is* guards re-run zod, and a failed parse, the usual
+ * outcome of asking "is this a response?" of a request, costs more than the
+ * tool call it sits beside.
+ */
+function isResponse(message: JSONRPCMessage): message is JSONRPCMessage & { id: RequestId } {
+  return 'id' in message && message.id !== undefined && !('method' in message) && ('result' in message || 'error' in message);
+}
+
+function isRequest(message: JSONRPCMessage): message is JSONRPCMessage & { id: RequestId; method: string; params?: unknown } {
+  return 'method' in message && 'id' in message && message.id !== undefined;
 }
 
 function restoreReplyId(message: JSONRPCMessage, instanceId: string): JSONRPCMessage {

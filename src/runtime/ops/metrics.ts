@@ -28,6 +28,13 @@ export interface Metrics {
   readonly drainDeadlineExceeded: Counter;
   readonly deploymentNotices: Counter;
   readonly buildInfo: Gauge<'deployment_id' | 'version' | 'store'>;
+  /**
+   * One HTTP request: counted by method and status, and timed by era and
+   * JSON-RPC method when it reached the MCP endpoint. Cheaper than calling
+   * httpRequests/requestDuration directly: the labelled children are looked
+   * up once per label set instead of hashing a label object per request.
+   */
+  recordRequest(method: string, status: number, era: 'legacy' | 'modern' | undefined, rpcMethod: string | undefined, seconds: number): void;
   /** Supplies pool stats and live-session counts at scrape time (so the hot path never updates them). */
   bindSources(sources: { pool?: () => PoolStats; liveSessions?: () => number }): void;
 }
@@ -66,6 +73,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
   const registers = [registry];
   let sources: { pool?: () => PoolStats; liveSessions?: () => number } = {};
+  const counted = new Map<string, Counter.Internal>();
+  const timed = new Map<string, Histogram.Internal<'era' | 'rpc_method'>>();
 
   const metrics: Metrics = {
     registry,
@@ -161,6 +170,18 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       labelNames: ['deployment_id', 'version', 'store'],
       registers,
     }),
+    recordRequest(method, status, era, rpcMethod, seconds) {
+      const countKey = `${method} ${status}`;
+      let count = counted.get(countKey);
+      if (!count) counted.set(countKey, (count = metrics.httpRequests.labels(method, String(status))));
+      count.inc();
+      if (era === undefined) return;
+      const label = methodLabel(rpcMethod);
+      const timeKey = `${era} ${label}`;
+      let time = timed.get(timeKey);
+      if (!time) timed.set(timeKey, (time = metrics.requestDuration.labels(era, label)));
+      time.observe(seconds);
+    },
     bindSources(next) {
       sources = { ...sources, ...next };
     },
