@@ -108,6 +108,42 @@ export class SessionManager {
       onReconnect: () => this.markAllStale(),
     });
     this.activity.start();
+    await this.warmUp().catch((error: unknown) => this.observer.error?.(error, 'warm-up'));
+  }
+
+  /**
+   * The first rebuild after a restart would otherwise pay for compiling the
+   * whole rebuild path (session read, SDK server and transport, handshake
+   * replay, catalogue listing): tens of ms, on the first request of whichever
+   * client comes back first. One throwaway rebuild at start-up pays instead.
+   * It is never stored, listed or served; the app's register() (and an
+   * oninitialized hook) run for it with client name `durable-mcp-warmup`.
+   */
+  private async warmUp(): Promise<void> {
+    const now = new Date();
+    const version = negotiatedVersion(undefined);
+    const record: SessionRecord = {
+      id: 'durable-mcp-warmup',
+      principal: 'durable-mcp-warmup',
+      protocolVersion: version,
+      initializeParams: { protocolVersion: version, capabilities: {}, clientInfo: { name: 'durable-mcp-warmup', version: '1.0.0' } },
+      logLevel: 'info',
+      subscriptions: [],
+      createdAt: now,
+      lastActiveAt: now,
+      expiresAt: now,
+      terminatedAt: null,
+      deploymentId: this.deploymentId,
+      meta: {},
+    };
+    await this.store.sessions.get(record.id);
+    const live = await this.build(record.id, record.principal, version, now.getTime(), clientIdentityOf(record.initializeParams.clientInfo));
+    try {
+      await replayHandshake(live, record, undefined);
+      await listCatalogue(live, undefined);
+    } finally {
+      await live.close();
+    }
   }
 
   /** Serves an initialize: persists the session before the client can learn its id, so any instance can serve what follows. */
