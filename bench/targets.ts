@@ -166,20 +166,21 @@ export const TARGETS: ReadonlyArray<Target & { id: TargetId }> = [
 
 /**
  * (d) and (e) answering in JSON instead of SSE: the SDK then stores no events,
- * so the difference to (d)/(e) is what the per-response event write costs.
+ * so the difference to (d)/(e) is what SSE framing (priming event, event ids)
+ * and any event writes cost.
  */
 export const DIAGNOSTIC_TARGETS: readonly Target[] = [
   {
     id: 'd-json',
     base: 'd',
-    label: '(d) with --response-mode json (no event writes)',
+    label: '(d) with --response-mode json (no SSE)',
     shape: 'legacy',
     start: (r, n) => durable(r, 'pglite', n, 'durable-pglite-json', ['--response-mode', 'json']),
   },
   {
     id: 'e-json',
     base: 'e',
-    label: '(e) with --response-mode json (no event writes)',
+    label: '(e) with --response-mode json (no SSE)',
     shape: 'legacy',
     start: (r, n) => durable(r, 'postgres', n, 'durable-postgres-json', ['--response-mode', 'json']),
   },

@@ -3,8 +3,8 @@
  * `node --cpu-prof` for one cell (N=16 by default); only the samples of the
  * measured window are summarized (boot and session setup excluded). The
  * plain-SDK reference (b) is profiled the same way, and (d)/(e) are also run
- * with JSON responses (no SSE, so no event writes) to put a number on what
- * the per-response event write costs. A small reconnect storm is profiled
+ * with JSON responses (no SSE, so no events) to put a number on what SSE
+ * framing and event writes cost. A small reconnect storm is profiled
  * too, for what a session rebuild costs.
  */
 import { readdirSync } from 'node:fs';

@@ -48,7 +48,7 @@ export async function runThroughput(config: Config, resources: Resources, notes:
   const live: Live[] = [];
   const client = new HttpClient(8);
   try {
-    // (d)/(e) with JSON responses, at the middle N only: what the per-response event write costs, without a profiler's distortion.
+    // (d)/(e) with JSON responses, at the middle N only: what SSE framing and event writes cost, without a profiler's distortion.
     const middle = config.connections[Math.floor(config.connections.length / 2)]!;
     const diagnostics = config.diagnostics ? DIAGNOSTIC_TARGETS.filter((d) => d.base !== undefined && config.targets.includes(d.base)) : [];
     for (const target of [...TARGETS.filter((t) => config.targets.includes(t.id)), ...diagnostics]) {
