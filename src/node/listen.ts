@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { DurableMcpError } from '../runtime/errors.js';
@@ -20,18 +20,25 @@ export interface Listening {
 }
 
 /**
- * @hono/node-server reads up to three chunks of a streamed body before it
- * sends the headers (to give a short body a Content-Length), and when the
- * first chunk is ready but the second is not, it waits for a timer (>= 1 ms).
- * Every MCP SSE answer starts with a ready priming event, so each would pay
- * that wait. Saying "chunked", which HTTP/1.1 implies here anyway, makes the
- * adapter send headers and events as they come.
+ * Two things about SSE answers, which every MCP response stream is:
+ * - @hono/node-server reads up to three chunks of a streamed body before it
+ *   sends the headers (to give a short body a Content-Length), and when the
+ *   first chunk is ready but the second is not, it waits for a timer
+ *   (>= 1 ms). Every SSE answer starts with a ready priming event, so each
+ *   would pay that wait. Saying "chunked", which HTTP/1.1 implies here
+ *   anyway, makes the adapter send headers and events as they come.
+ * - Sent as they come, the headers, the priming event, a quick tool's
+ *   response and the stream's end would be four writes. Corking the socket
+ *   until the end of this turn of the event loop makes them one; a slow
+ *   response still goes out when it is ready.
  */
 function streamAtOnce(fetch: DurableServer['fetch']) {
-  return async (request: Request, env: { incoming: Pick<IncomingMessage, 'httpVersion'> }): Promise<Response> => {
+  return async (request: Request, env: { incoming: Pick<IncomingMessage, 'httpVersion'>; outgoing: Pick<ServerResponse, 'cork' | 'uncork'> }): Promise<Response> => {
     const response = await fetch(request);
     if (env.incoming.httpVersion === '1.1' && response.headers.get('content-type') === 'text/event-stream') {
       response.headers.set('transfer-encoding', 'chunked');
+      env.outgoing.cork();
+      setImmediate(() => env.outgoing.uncork());
     }
     return response;
   };
