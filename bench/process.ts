@@ -4,7 +4,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 /** Resolved relative to this compiled file, so any outDir (dist/, .tmp/bench/) works. */
@@ -59,16 +58,8 @@ export interface ServerProcess {
   stderrTail(): string;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      srv.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
+/** A TCP port free on loopback right now (the test helper, shared). */
+export { freePort } from '../test/support/ports.js';
 
 export function readMemory(pid: number): Memory {
   let status: string;

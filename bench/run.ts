@@ -9,9 +9,8 @@
  * The report goes to stdout and bench/results/latest.md (raw: latest.json).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseConfig, type Config } from './config.js';
 import { log } from './log.js';
 import { describeMachine } from './machine.js';
@@ -23,18 +22,8 @@ import { runRss } from './sections/rss.js';
 import { runStorm } from './sections/storm.js';
 import { runThroughput } from './sections/throughput.js';
 import { DIAGNOSTIC_TARGETS, Resources, TARGETS, type StoreKind, type Target, type TargetId } from './targets.js';
+import { repoRoot } from './repo.js';
 
-/** The repository root: the nearest directory above this compiled file with durable-mcp's package.json. */
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'durable-mcp') return dir;
-    const up = dirname(dir);
-    if (up === dir) return process.cwd();
-    dir = up;
-  }
-}
 
 /** Which code was measured: the commit, and whether src/ had uncommitted changes (others may be editing it). */
 function sourceState(root: string): string {

@@ -19,8 +19,7 @@
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { startHaproxy, type Haproxy } from '../test/support/haproxy.js';
@@ -30,6 +29,7 @@ import { callLegacyEcho, expectEcho, isEchoResult, LEGACY_ECHO, legacyHeaders, o
 import { startPostgres, type PostgresCluster } from './postgres.js';
 import { CLI, ECHO_APP, freePort, spawnServer, type ServerProcess } from './process.js';
 import { summarize, type Summary } from './stats.js';
+import { repoRoot } from './repo.js';
 
 const log = (message: string): void => void process.stderr.write(`[scaleout] ${message}\n`);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -497,16 +497,6 @@ function render(results: {
 const START = '<!-- scaleout-bench:start (written by bench/scaleout.ts) -->';
 const END = '<!-- scaleout-bench:end -->';
 
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'durable-mcp') return dir;
-    const up = dirname(dir);
-    if (up === dir) return process.cwd();
-    dir = up;
-  }
-}
 
 function writeDoc(section: string): string {
   const path = join(repoRoot(), 'docs/scaleout-results.md');
