@@ -5,7 +5,7 @@ import type { DurableApp } from '../runtime/app.js';
 import { loadApiKeys } from '../runtime/auth/api-keys.js';
 import { createLogger } from '../runtime/ops/logger.js';
 import { createMetrics } from '../runtime/ops/metrics.js';
-import { createDurableServer, generateId, type DurableServer } from '../runtime/server.js';
+import { createDurableServer, defaultDeploymentId, generateId, type DurableServer } from '../runtime/server.js';
 import { VERSION } from '../runtime/version.js';
 import { openStore } from '../store/open.js';
 import { isLoopback, listen, type Listening } from '../node/listen.js';
@@ -23,7 +23,8 @@ Options (each also read from the environment variable shown):
                              (DATABASE_URL, then DURABLE_MCP_STORE; default pglite:./.durable-mcp)
   --app <module>             module whose default export (or 'app' export) is a DurableApp
                              (DURABLE_MCP_APP; default: the built-in memory app)
-  --deployment-id <id>       names this build in logs, headers and 404s (DEPLOYMENT_ID; default generated)
+  --deployment-id <id>       names this build in logs, headers and 404s (DEPLOYMENT_ID; default
+                             derived from the app's name and version, so stable across restarts)
   --api-keys-file <file>     API keys, one "principal:secret" or "principal:sha256:<hex>" per line
                              (DURABLE_MCP_API_KEYS_FILE). Keys may also be given inline as
                              DURABLE_MCP_API_KEYS="alice:secret1,bob:secret2".
@@ -100,7 +101,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const port = Number(values.port ?? env.PORT ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: '${values.port ?? env.PORT}' is not a port`);
   const storeUrl = values.store ?? env.DATABASE_URL ?? env.DURABLE_MCP_STORE ?? 'pglite:./.durable-mcp';
-  const deploymentId = values['deployment-id'] ?? env.DEPLOYMENT_ID ?? generateId('dep');
+  const app = await loadApp(values.app ?? env.DURABLE_MCP_APP);
+  const deploymentId = values['deployment-id'] ?? env.DEPLOYMENT_ID ?? defaultDeploymentId(app);
   const instanceId = generateId('inst');
   const level = (values['log-level'] ?? env.LOG_LEVEL ?? 'info') as 'info';
   const logger = createLogger({ deploymentId, instanceId, level });
@@ -119,7 +121,6 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const responseMode = values['response-mode'] ?? env.DURABLE_MCP_RESPONSE_MODE ?? 'sse';
   if (responseMode !== 'sse' && responseMode !== 'json') throw new Error(`--response-mode: expected sse or json, got '${responseMode}'`);
 
-  const app = await loadApp(values.app ?? env.DURABLE_MCP_APP);
   const started = performance.now();
   const poolMax = num('pool-max', 'DURABLE_MCP_POOL_MAX');
   const metrics = createMetrics();

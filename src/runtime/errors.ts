@@ -1,3 +1,5 @@
+import { StoreError } from '../store/index.js';
+
 /**
  * The catalogue of errors durable-mcp puts on the wire itself (the SDK answers
  * the rest). Each entry has a stable string code that never changes meaning,
@@ -87,4 +89,22 @@ export class DurableMcpError extends Error {
     super(message, options);
     this.name = 'DurableMcpError';
   }
+}
+
+/**
+ * The answer to a request that failed inside durable-mcp, the same on every
+ * route: a store that cannot be reached (down, closed, timed out) is a 503
+ * with Retry-After that says nothing was lost, never a 404 that would make a
+ * client drop its session and never a 500; anything else is our own bug.
+ */
+export function failureResponse(error: unknown): Response {
+  if (error instanceof StoreError) {
+    return wireError('UNAVAILABLE', {
+      message: 'The session store is unavailable right now; retry shortly. Your session was not lost.',
+      data: { reason: 'store_unavailable' },
+      headers: { 'retry-after': '2' },
+    });
+  }
+  const code = error instanceof DurableMcpError ? error.code : undefined;
+  return wireError('INTERNAL', { message: code ? `Internal server error (${code})` : 'Internal server error' });
 }

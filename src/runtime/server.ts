@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
@@ -99,8 +99,18 @@ export function generateId(prefix: string): string {
   return `${prefix}-${randomBytes(6).toString('hex')}`;
 }
 
+/**
+ * The deployment id when none is given: derived from what is deployed (this
+ * runtime's version, the app's name and version), so restarting the same
+ * build keeps its name in logs and headers. Set DEPLOYMENT_ID (an image tag,
+ * a commit) to tell builds of one version apart.
+ */
+export function defaultDeploymentId(app: Pick<DurableApp, 'name' | 'version'>): string {
+  return `dep-${createHash('sha256').update(JSON.stringify([VERSION, app.name, app.version])).digest('hex').slice(0, 12)}`;
+}
+
 export async function createDurableServer(options: DurableServerOptions): Promise<DurableServer> {
-  const deploymentId = options.deploymentId ?? generateId('dep');
+  const deploymentId = options.deploymentId ?? defaultDeploymentId(options.app);
   const instanceId = options.instanceId ?? generateId('inst');
   const logger = options.logger ?? createLogger({ deploymentId, instanceId });
   const metrics = options.metrics ?? createMetrics();
@@ -155,6 +165,7 @@ export async function createDurableServer(options: DurableServerOptions): Promis
       responseMode: options.responseMode ?? 'sse',
       retryIntervalMs: options.events?.retryIntervalMs ?? 1000,
       maxBodyBytes,
+      serverVersion: options.app.version,
     },
     telemetry,
   );
@@ -227,6 +238,7 @@ export async function createDurableServer(options: DurableServerOptions): Promis
       sessions: live,
       isDraining: () => drain.draining,
       pingStore: () => store.db.ping(readyTimeoutMs),
+      onStoreUnready: (error) => logger.warn({ event: 'readiness_failed', err: error }, 'readiness: the store is not answering'),
       serveMetrics: options.metricsOnMainPort !== false,
       ...(options.metricsToken && { metricsToken: options.metricsToken }),
     },

@@ -58,10 +58,3 @@ export interface ListenHandlers {
 /** Called around every query, for metrics; must never throw. */
 export type QueryObserver = (info: { durationMs: number; ok: boolean }) => void;
 
-export class StoreClosedError extends Error {
-  readonly code = 'STORE_CLOSED';
-  constructor() {
-    super('The store is closed');
-    this.name = 'StoreClosedError';
-  }
-}

@@ -4,10 +4,6 @@
  * error as `cause` and its SQLSTATE as `sqlState`. Messages never contain a
  * password: URLs are redacted before they reach a message.
  */
-import { StoreClosedError } from './database.js';
-
-export { StoreClosedError };
-
 export type StoreErrorCode =
   | 'STORE_CLOSED'
   | 'STORE_LOCKED'
@@ -16,11 +12,30 @@ export type StoreErrorCode =
   | 'STORE_URL_INVALID'
   | 'STORE_OPTIONS_INVALID'
   | 'STORE_QUERY_FAILED'
+  | 'STORE_TIMEOUT'
   | 'MIGRATION_INVALID'
   | 'MIGRATION_FAILED';
 
 export abstract class StoreError extends Error {
   abstract readonly code: StoreErrorCode;
+}
+
+/** The store was closed (the server is shutting down); nothing more is served from it. */
+export class StoreClosedError extends StoreError {
+  readonly code = 'STORE_CLOSED';
+  constructor() {
+    super('The store is closed');
+    this.name = 'StoreClosedError';
+  }
+}
+
+/** The database did not answer within its bound (a hung server or a saturated pool). */
+export class StoreTimeoutError extends StoreError {
+  readonly code = 'STORE_TIMEOUT';
+  constructor(what: string, timeoutMs: number) {
+    super(`${what} did not answer within ${timeoutMs} ms`);
+    this.name = 'StoreTimeoutError';
+  }
 }
 
 /** Another live process (or this one) already serves the PGlite data directory. */
@@ -151,6 +166,6 @@ export function databaseErrorFields(error: unknown): DatabaseErrorFields {
 
 /** Wraps an engine error once; store errors (closed, already wrapped) pass through untouched. */
 export function toStoreError(error: unknown): Error {
-  if (error instanceof StoreError || error instanceof StoreClosedError) return error;
+  if (error instanceof StoreError) return error;
   return new StoreQueryError(error);
 }

@@ -11,6 +11,7 @@ export {
   StoreLockedError,
   StoreOptionsInvalidError,
   StoreQueryError,
+  StoreTimeoutError,
   StoreUnreachableError,
   StoreUrlInvalidError,
   type StoreErrorCode,

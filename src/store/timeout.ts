@@ -1,17 +1,11 @@
 /** Bounding and pacing helpers shared by the engines and openStore. */
-
-export class TimeoutError extends Error {
-  constructor(what: string, timeoutMs: number) {
-    super(`${what} did not answer within ${timeoutMs} ms`);
-    this.name = 'TimeoutError';
-  }
-}
+import { StoreTimeoutError } from './errors.js';
 
 /** Rejects after `timeoutMs` even if `promise` never settles (a hung server); the timer never keeps the process alive. */
 export function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError(what, timeoutMs)), Math.max(0, timeoutMs));
+    timer = setTimeout(() => reject(new StoreTimeoutError(what, timeoutMs)), Math.max(0, timeoutMs));
     timer.unref();
   });
   // The loser may still reject later; it must not become an unhandled rejection.

@@ -100,13 +100,29 @@ describe('readiness follows the database', () => {
     server = await startServer({ store: `postgres://postgres:pw@127.0.0.1:${port}/postgres` });
     const ready = () => fetch(new URL('/readyz', server!.url)).then(async (r) => ({ status: r.status, body: (await r.json()) as { reason?: string } }));
     assert.equal((await ready()).status, 200);
+    const session = await openSession(server.url);
 
     await pg.stop();
     const down = await ready();
     assert.equal(down.status, 503);
     assert.match(down.body.reason ?? '', /^store: /);
+    // Unauthenticated callers learn what failed, not where the database lives; the log keeps the detail.
+    assert.doesNotMatch(JSON.stringify(down.body), new RegExp(`127\\.0\\.0\\.1|${port}|ECONNREFUSED|postgres:`));
+    const logged = await server.waitForLog((l) => l.event === 'readiness_failed');
+    assert.match(JSON.stringify(logged), /ECONNREFUSED|connect/);
     const health = await fetch(new URL('/healthz', server.url));
     assert.equal(health.status, 200, 'liveness does not depend on the database');
+
+    // Every route that needs the store answers its outage the same way: 503, Retry-After, "your session was not lost".
+    const sessionHealth = await fetch(new URL(`/sessions/${session}/health`, server.url));
+    const viaMcp = await post(server.url, { jsonrpc: '2.0', id: 1, method: 'ping' }, { sessionId: session, protocolVersion: '2025-11-25' });
+    for (const res of [sessionHealth, viaMcp]) {
+      assert.equal(res.status, 503, res.url);
+      assert.ok(Number(res.headers.get('retry-after')) > 0);
+      const body = (await res.json()) as { error: { message: string; data: { reason: string } } };
+      assert.match(body.error.message, /not lost/);
+      assert.equal(body.error.data.reason, 'store_unavailable');
+    }
 
     await pg.start();
     let status = 0;

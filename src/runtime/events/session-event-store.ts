@@ -103,12 +103,19 @@ function isPrimingMarker(message: JSONRPCMessage): boolean {
 /** The SDK's name for the GET stream, in every session. */
 export const STANDALONE_STREAM = '_GET_stream';
 
-const EVENT_ID = /^(.{1,200}):(\d{1,20})$/;
+/**
+ * Stream ids are the SDK's (random UUIDs, or `_GET_stream`); sequence numbers
+ * are ours and fit PostgreSQL's bigint. An id outside that shape was never
+ * issued here: it is refused (the SDK answers 400) before it reaches SQL.
+ */
+const EVENT_ID = /^([A-Za-z0-9_-]{1,64}):(\d{1,19})$/;
+const MAX_SEQ = 2n ** 63n - 1n;
 
 export function parseEventId(eventId: string): { streamId: string; seq: bigint } | undefined {
   const match = EVENT_ID.exec(eventId);
   if (!match) return undefined;
-  return { streamId: match[1]!, seq: BigInt(match[2]!) };
+  const seq = BigInt(match[2]!);
+  return seq <= MAX_SEQ ? { streamId: match[1]!, seq } : undefined;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import type { ApiKey } from '../auth/api-keys.js';
-import { wireError } from '../errors.js';
+import { failureResponse, wireError } from '../errors.js';
 import type { Metrics } from '../ops/metrics.js';
 import { bearerAuth, originGuard, type AuthVariables, type GuardOptions } from './guards.js';
 import type { McpEndpoint } from './mcp-endpoint.js';
@@ -75,9 +75,9 @@ export function createHttpApp(options: HttpAppOptions): Hono<Env> {
   mountOpsRoutes(app, { ...options.ops, metrics, deploymentId });
 
   app.notFound(() => wireError('NOT_FOUND', { message: 'Not found: the MCP endpoint is /mcp' }));
-  app.onError((error) => {
-    logger.error({ err: error }, 'unhandled error');
-    return wireError('INTERNAL');
+  app.onError((error, c) => {
+    logger.error({ err: error, path: c.req.path }, 'request failed inside durable-mcp');
+    return failureResponse(error);
   });
   return app;
 }

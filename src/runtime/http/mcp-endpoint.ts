@@ -6,9 +6,9 @@ import {
   type AuthInfo,
   type McpHttpHandler,
 } from '@modelcontextprotocol/server';
-import { DurableMcpError, sessionNotFound, wireError, type RejectionReason } from '../errors.js';
+import { failureResponse, sessionNotFound, wireError, type RejectionReason } from '../errors.js';
 import { onBodyDone } from '../legacy/live-session.js';
-import { isSessionIdShape } from '../legacy/session-id.js';
+import { isSessionIdShape, presentedId } from '../legacy/session-id.js';
 import type { SessionRelay } from '../cluster/session-relay.js';
 import type { SessionManager } from '../legacy/session-manager.js';
 import { rpcMethodOf, type RequestFields } from './request-log.js';
@@ -43,13 +43,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
 
   const failure = (error: unknown): Response => {
     options.onError?.(error);
-    // Our own failures (a rebuild the SDK refused, an app whose register() threw) are 500s;
-    // anything else here came from the store, and an unreachable store must never look like a lost session.
-    if (error instanceof DurableMcpError) return wireError('INTERNAL', { message: `Internal server error (${error.code})` });
-    return wireError('UNAVAILABLE', {
-      message: 'The session store is unavailable right now; retry shortly. Your session was not lost.',
-      headers: { 'retry-after': '2' },
-    });
+    return failureResponse(error);
   };
 
   const missingSession = (fields: RequestFields): Response => {
@@ -82,10 +76,10 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     }
     const id = request.headers.get('mcp-session-id');
     if (!id) return missingSession(fields);
-    fields.sessionId = id.length <= 64 ? id : `${id.slice(0, 64)}...`;
+    fields.sessionId = presentedId(id);
     if (!isSessionIdShape(id)) {
       fields.rejection = 'unknown';
-      options.onRejected?.('unknown', undefined);
+      options.onRejected?.('unknown', fields.sessionId);
       return sessionNotFound('unknown', deploymentId);
     }
 

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Hono } from 'hono';
 import { hashToken } from '../auth/api-keys.js';
+import { isSessionIdShape, presentedId } from '../legacy/session-id.js';
 import type { SessionManager } from '../legacy/session-manager.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { AuthVariables } from './guards.js';
@@ -12,6 +13,8 @@ export interface OpsRouteOptions {
   isDraining: () => boolean;
   /** Resolves when the store answers within its bound. */
   pingStore: () => Promise<void>;
+  /** Told why the store failed a readiness check (logged: the response itself gives no detail). */
+  onStoreUnready: (error: unknown) => void;
   /** Serve /metrics here (false when it has its own port). */
   serveMetrics: boolean;
   metricsToken?: string;
@@ -48,7 +51,9 @@ export function mountOpsRoutes<E extends { Variables: AuthVariables }>(app: Hono
       return c.json({ status: 'ready' });
     } catch (error) {
       options.metrics.readinessFailures.inc({ reason: 'store' });
-      return c.json({ status: 'not_ready', reason: `store: ${(error as Error).message}` }, 503);
+      // Unauthenticated callers read this: say what failed, never where (hosts, ports, users); the log has the detail.
+      options.onStoreUnready(error);
+      return c.json({ status: 'not_ready', reason: 'store: not answering (the server log has the detail)' }, 503);
     }
   });
 
@@ -59,9 +64,10 @@ export function mountOpsRoutes<E extends { Variables: AuthVariables }>(app: Hono
 
   app.get('/sessions/:id/health', async (c) => {
     const id = c.req.param('id') ?? '';
-    const state = await options.sessions.inspect(id.length <= 64 ? id : '', c.get('principal'));
+    // The same shape check as /mcp: an id we could never have minted is unknown without asking the store.
+    const state = isSessionIdShape(id) ? await options.sessions.inspect(id, c.get('principal')) : { status: 'unknown' as const, live: false };
     return c.json({
-      sessionId: id.length <= 64 ? id : `${id.slice(0, 64)}...`,
+      sessionId: presentedId(id),
       status: state.status,
       action: state.status === 'valid' ? 'none' : 'reinitialize',
       detail:

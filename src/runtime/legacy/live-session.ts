@@ -6,6 +6,7 @@ import {
   type WebStandardStreamableHTTPServerTransport,
 } from '@modelcontextprotocol/server';
 import { parseRequestTag, tagRequestId } from '../cluster/request-ids.js';
+import { wireError } from '../errors.js';
 import { nextSeq, parseEventId, type SessionEventStore } from '../events/session-event-store.js';
 import type { Catalogue } from './catalogue.js';
 
@@ -13,6 +14,9 @@ import type { Catalogue } from './catalogue.js';
 export interface Announcement {
   fromDeployment: string;
   toDeployment: string;
+  /** The server version the session last saw, when it was recorded. */
+  fromVersion?: string;
+  toVersion: string;
   changed: Array<'tools' | 'prompts' | 'resources'>;
   /** Whether the client's log level lets an info message through. */
   sendMessage: boolean;
@@ -21,6 +25,8 @@ export interface Announcement {
 interface InFlight {
   method: string;
   tool?: string;
+  /** False from arrival until the transport hands the request on: a request it refuses is forgotten. */
+  seen?: boolean;
   /** The HTTP request that carried it: aborted when the client's connection closes before the response is done. */
   signal?: AbortSignal;
   /** The server ended its POST stream early (SSE polling): the response will go to a resumed stream. */
@@ -98,12 +104,16 @@ export class LiveSession {
   }
 
   async handle(request: Request, parsedBody: unknown, authInfo: AuthInfo | undefined): Promise<Response> {
+    const claimed = this.claim(parsedBody, request.signal);
+    if (!Array.isArray(claimed)) return claimed;
     this.arriving += 1;
     let response: Response;
     try {
       response = await this.transport.handleRequest(request, { parsedBody, ...(authInfo && { authInfo }) });
     } finally {
       this.arriving -= 1;
+      // Requests the transport refused before reading them (bad headers, wrong Accept) never run.
+      for (const id of claimed) if (this.inFlight.get(id)?.seen === false) this.inFlight.delete(id);
     }
     if (request.method === 'GET' && response.status === 200) {
       const resumed = parseEventId(request.headers.get('last-event-id') ?? '');
@@ -119,6 +129,27 @@ export class LiveSession {
       });
     }
     return response;
+  }
+
+  /**
+   * Registers the requests in a POST before the transport sees them, so that
+   * a second request reusing an id still in flight is refused at once. The
+   * SDK maps responses to streams by id: without this, one of the two streams
+   * would never get an answer and would hang the client and the drain.
+   */
+  private claim(body: unknown, signal: AbortSignal): RequestId[] | Response {
+    const requests = (Array.isArray(body) ? body : [body]).filter((m): m is JSONRPCRequestLike => isRequest(m as JSONRPCMessage));
+    const ids = requests.map((r) => r.id);
+    const taken = ids.find((id, i) => this.inFlight.has(id) || ids.indexOf(id) !== i);
+    if (taken !== undefined) {
+      return wireError('INVALID_REQUEST', {
+        message: `Invalid Request: request id ${JSON.stringify(taken)} is already in flight on this session; every request needs an id of its own`,
+        data: { reason: 'request_id_in_flight' },
+        id: taken,
+      });
+    }
+    for (const request of requests) this.inFlight.set(request.id, { ...describe(request), signal, seen: false });
+    return ids;
   }
 
   /**
@@ -197,12 +228,9 @@ export class LiveSession {
         if (requestId !== undefined) this.inFlight.delete(requestId);
       }
       if (isRequest(message)) {
-        const params = message.params as { name?: unknown } | undefined;
-        const entry: InFlight = {
-          method: message.method,
-          ...(message.method === 'tools/call' && typeof params?.name === 'string' && { tool: params.name }),
-          ...(extra?.request && { signal: extra.request.signal }),
-        };
+        // Claimed on arrival (handle) for a client's request; the runtime's own requests arrive here first.
+        const entry = this.inFlight.get(message.id) ?? { ...describe(message), ...(extra?.request && { signal: extra.request.signal }) };
+        entry.seen = true;
         this.inFlight.set(message.id, entry);
         const closeStream = extra?.closeSSEStream;
         if (closeStream) {
@@ -248,9 +276,11 @@ export class LiveSession {
         logger: 'durable-mcp',
         data: {
           event: 'deployment_changed',
-          message: `The server was upgraded (deployment ${announcement.fromDeployment} -> ${announcement.toDeployment}); this session continues unchanged.`,
+          message: announcementText(announcement),
           fromDeployment: announcement.fromDeployment,
           toDeployment: announcement.toDeployment,
+          ...(announcement.fromVersion !== undefined && { fromVersion: announcement.fromVersion }),
+          toVersion: announcement.toVersion,
           changed: announcement.changed,
         },
       });
@@ -269,8 +299,24 @@ function isResponse(message: JSONRPCMessage): message is JSONRPCMessage & { id: 
   return 'id' in message && message.id !== undefined && !('method' in message) && ('result' in message || 'error' in message);
 }
 
-function isRequest(message: JSONRPCMessage): message is JSONRPCMessage & { id: RequestId; method: string; params?: unknown } {
-  return 'method' in message && 'id' in message && message.id !== undefined;
+function isRequest(message: JSONRPCMessage): message is JSONRPCMessage & JSONRPCRequestLike {
+  return typeof message === 'object' && message !== null && 'method' in message && 'id' in message && message.id !== undefined;
+}
+
+function announcementText(a: Announcement): string {
+  const what =
+    a.fromVersion !== undefined && a.fromVersion !== a.toVersion
+      ? `upgraded from version ${a.fromVersion} to ${a.toVersion}`
+      : `updated (deployment ${a.fromDeployment} -> ${a.toDeployment})`;
+  const lists = a.changed.length > 0 ? `; changed: ${a.changed.join(', ')}` : '';
+  return `The server was ${what}${lists}. This session continues unchanged.`;
+}
+
+type JSONRPCRequestLike = { id: RequestId; method: string; params?: unknown };
+
+function describe(request: JSONRPCRequestLike): Pick<InFlight, 'method' | 'tool'> {
+  const name = (request.params as { name?: unknown } | undefined)?.name;
+  return request.method === 'tools/call' && typeof name === 'string' ? { method: request.method, tool: name } : { method: request.method };
 }
 
 function restoreReplyId(message: JSONRPCMessage, instanceId: string): JSONRPCMessage {

@@ -15,3 +15,12 @@ export function mintSessionId(): string {
 export function isSessionIdShape(id: string): boolean {
   return SHAPE.test(id);
 }
+
+/**
+ * A presented id as it may appear in logs and bodies: at most 64 characters,
+ * so a garbage header cannot flood a log line. JSON escaping takes care of
+ * control characters.
+ */
+export function presentedId(id: string): string {
+  return id.length <= 64 ? id : `${id.slice(0, 64)}...`;
+}

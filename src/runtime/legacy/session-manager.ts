@@ -1,3 +1,4 @@
+import { createHash, randomUUID } from 'node:crypto';
 import {
   LATEST_PROTOCOL_VERSION,
   SUPPORTED_PROTOCOL_VERSIONS,
@@ -32,6 +33,15 @@ export interface SessionManagerOptions {
    * the termination NOTIFY arrives; a single process never needs it.
    */
   verifyEachRequest: boolean;
+  /** The app's version as clients see it in serverInfo: a change is announced to returning sessions. */
+  serverVersion: string;
+}
+
+/** What a session's record remembers of the server it last saw, to tell a real upgrade from a plain restart. */
+interface SeenMeta {
+  build?: unknown;
+  serverVersion?: unknown;
+  lists?: Partial<Record<ListKind, string>>;
 }
 
 /** Lifecycle hooks for logs and metrics. Called synchronously; must not throw. */
@@ -73,6 +83,13 @@ export class SessionManager {
   private readonly activity: ActivityTracker;
   private readonly statusChecks: StatusChecks;
   private unlisten: (() => Promise<void>) | undefined;
+  /**
+   * This build as a client sees it: the app's version and what its lists
+   * hash to (taken from the warm-up session). A returning session recorded
+   * under the same fingerprint needs no comparison at all; a plain restart
+   * of the same build therefore announces nothing.
+   */
+  private buildFingerprint = `unknown-${randomUUID()}`;
   private readonly touchGranularityMs: number;
 
   constructor(
@@ -140,7 +157,8 @@ export class SessionManager {
     const live = await this.build(record.id, record.principal, version, now.getTime(), clientIdentityOf(record.initializeParams.clientInfo));
     try {
       await replayHandshake(live, record, undefined);
-      await listCatalogue(live, undefined);
+      const catalogue = await listCatalogue(live, undefined);
+      this.buildFingerprint = createHash('sha256').update(JSON.stringify([this.options.serverVersion, catalogue.hashes])).digest('base64url').slice(0, 22);
     } finally {
       await live.close();
     }
@@ -161,7 +179,7 @@ export class SessionManager {
       createdAt: new Date(now),
       expiresAt: new Date(now + this.options.idleTimeoutMs),
       deploymentId: this.deploymentId,
-      meta: { lastDeploymentId: this.deploymentId },
+      meta: { lastDeploymentId: this.deploymentId, build: this.buildFingerprint, serverVersion: this.options.serverVersion },
     });
     const live = await this.build(id, principal, protocolVersion, now + this.options.idleTimeoutMs, clientIdentityOf(message.params.clientInfo));
     const response = await live.handle(request, message, authInfo);
@@ -299,8 +317,7 @@ export class SessionManager {
     );
     try {
       await replayHandshake(live, record, authInfo);
-      const previous = typeof record.meta.lastDeploymentId === 'string' ? record.meta.lastDeploymentId : record.deploymentId;
-      if (previous !== this.deploymentId) await this.prepareAnnouncement(live, record, previous, authInfo);
+      if ((record.meta as SeenMeta).build !== this.buildFingerprint) await this.prepareAnnouncement(live, record, authInfo);
     } catch (error) {
       await live.close().catch(() => {});
       throw error;
@@ -310,20 +327,32 @@ export class SessionManager {
     return live;
   }
 
-  /** First time this deployment serves the session: tell the client, and which lists changed. */
-  private async prepareAnnouncement(live: LiveSession, record: SessionRecord, previous: string, authInfo: AuthInfo | undefined): Promise<void> {
+  /**
+   * The session was last served by another build: tell the client what it
+   * can see changed (the server's version, its tool/prompt/resource lists),
+   * and nothing at all when nothing did.
+   */
+  private async prepareAnnouncement(live: LiveSession, record: SessionRecord, authInfo: AuthInfo | undefined): Promise<void> {
     const catalogue = await listCatalogue(live, authInfo);
     live.catalogue = catalogue;
-    const announcement: Announcement = {
-      fromDeployment: previous,
-      toDeployment: this.deploymentId,
-      changed: catalogue.changedSince(record.meta.lists as Partial<Record<ListKind, string>> | undefined),
-      sendMessage: record.logLevel === null || QUIET_LEVELS.has(record.logLevel) === false,
-    };
-    live.announce(announcement);
-    this.observer.announced?.(live, announcement);
+    const seen = record.meta as SeenMeta;
+    const fromVersion = typeof seen.serverVersion === 'string' ? seen.serverVersion : undefined;
+    const changed = catalogue.changedSince(seen.lists);
+    if (changed.length > 0 || (fromVersion !== undefined && fromVersion !== this.options.serverVersion)) {
+      const previous = typeof record.meta.lastDeploymentId === 'string' ? record.meta.lastDeploymentId : record.deploymentId;
+      const announcement: Announcement = {
+        fromDeployment: previous,
+        toDeployment: this.deploymentId,
+        ...(fromVersion !== undefined && { fromVersion }),
+        toVersion: this.options.serverVersion,
+        changed,
+        sendMessage: record.logLevel === null || QUIET_LEVELS.has(record.logLevel) === false,
+      };
+      live.announce(announcement);
+      this.observer.announced?.(live, announcement);
+    }
     void this.store.sessions
-      .mergeMeta(record.id, { lastDeploymentId: this.deploymentId, lists: catalogue.hashes })
+      .mergeMeta(record.id, { lastDeploymentId: this.deploymentId, build: this.buildFingerprint, serverVersion: this.options.serverVersion, lists: catalogue.hashes })
       .catch((error: unknown) => this.observer.error?.(error, 'record deployment'));
   }
 

@@ -22,5 +22,8 @@ export function createLogger(options: LoggerOptions): Logger {
     redact: { paths: ['token', 'authorization', 'headers.authorization', 'password', 'apiKey'], censor: '[redacted]' },
   };
   const usePretty = options.pretty ?? process.stdout.isTTY === true;
-  return usePretty ? pino(config, pretty({ colorize: true, sync: true, ignore: 'pid,hostname' })) : pino(config);
+  // Synchronous writes: a line is on stdout before the response it describes is sent, so a SIGKILL right after
+  // answering cannot lose it (pino's default buffers through an async write). One write(2) per line, the same
+  // count as the async default, without the thread-pool hop.
+  return pino(config, usePretty ? pretty({ colorize: true, sync: true, ignore: 'pid,hostname' }) : pino.destination({ dest: 1, sync: true }));
 }

@@ -6,10 +6,10 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { PGlite, types, type Results, type Transaction } from '@electric-sql/pglite';
-import { StoreClosedError, type ListenHandlers, type PoolStats, type QueryResult, type Unlisten } from '../database.js';
+import { type ListenHandlers, type PoolStats, type QueryResult, type Unlisten } from '../database.js';
 import { ChannelRegistry } from '../channels.js';
 import { quoteChannel, type EngineDatabase, type ScriptQueryable } from '../engine.js';
-import { toStoreError } from '../errors.js';
+import { StoreClosedError, toStoreError } from '../errors.js';
 import { withTimeout } from '../timeout.js';
 import type { StoreLogger } from '../store.js';
 import { acquireDirLock, type DirLock } from './lock.js';

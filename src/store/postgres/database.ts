@@ -4,9 +4,9 @@
  * Creating it does not connect: openStore pings with retry.
  */
 import pg from 'pg';
-import { StoreClosedError, type ListenHandlers, type PoolStats, type QueryResult, type Unlisten } from '../database.js';
+import { type ListenHandlers, type PoolStats, type QueryResult, type Unlisten } from '../database.js';
 import type { EngineDatabase, ScriptQueryable } from '../engine.js';
-import { toStoreError } from '../errors.js';
+import { StoreClosedError, toStoreError } from '../errors.js';
 import type { PoolOptions, StoreLogger } from '../store.js';
 import { withTimeout, type Backoff } from '../timeout.js';
 import { EXTENDED, listenClientConfig, poolConfig, resolvePoolOptions, type TimedQueryConfig } from './config.js';

@@ -6,10 +6,10 @@
  * onReconnect.
  */
 import pg from 'pg';
-import { StoreClosedError, type ListenHandlers, type Unlisten } from '../database.js';
+import { type ListenHandlers, type Unlisten } from '../database.js';
 import { ChannelRegistry } from '../channels.js';
 import { quoteChannel } from '../engine.js';
-import { toStoreError } from '../errors.js';
+import { StoreClosedError, toStoreError } from '../errors.js';
 import type { StoreLogger } from '../store.js';
 import { backoffDelay, type Backoff } from '../timeout.js';
 import type { TimedQueryConfig } from './config.js';
