@@ -6,6 +6,7 @@
 import { MemoryError } from '../errors.js';
 import { RECALL_VERSIONS } from '../limits.js';
 import { TS_CONFIG, iso, type Db, type Priority, type Project, type Sql } from '../sql.js';
+import { rankingQuery } from './search.js';
 import { activityDelta, bumpCounters, findTopic, lockExistingTopic, lockTopicForWrite, notFound, refreshCurrent, type TopicRow } from './topics.js';
 
 export interface LockInput {
@@ -193,7 +194,7 @@ export async function recallContext(db: Sql, principal: string, project: Project
 async function suggestTopics(db: Sql, principal: string, projectId: string, topic: string): Promise<string[]> {
   const { rows } = await db.query<{ topic: string }>(
     `SELECT topic FROM (
-       SELECT topic, ts_rank(search, q) AS rank FROM memory_contexts, websearch_to_tsquery('${TS_CONFIG}', $3) q
+       SELECT topic, ts_rank(search, ${rankingQuery('q')}) AS rank FROM memory_contexts, websearch_to_tsquery('${TS_CONFIG}', $3) q
         WHERE is_current AND search @@ q AND project_id = $1 AND principal = $2
         LIMIT 200
      ) candidates ORDER BY rank DESC LIMIT 5`,
