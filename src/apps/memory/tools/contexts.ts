@@ -2,6 +2,7 @@
 import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { guard } from '../errors.js';
+import { RECALL_VERSIONS } from '../limits.js';
 import { archiveVersions, lockContext, recallContext, restoreVersions } from '../repo/contexts.js';
 import { requireSelectedProject } from '../repo/projects.js';
 import * as s from '../schemas.js';
@@ -71,7 +72,7 @@ export function registerContextTools(server: McpServer, env: ToolEnv): void {
       title: 'Recall a context',
       description:
         'Read the exact text of a topic in the selected project (the current version, or the version given), with ' +
-        'its version history. Call it before relying on a context seen in wake_up, search or a list.',
+        `its ${RECALL_VERSIONS} newest versions listed. Call it before relying on a context seen in wake_up, search or a list.`,
       inputSchema: recallInput,
       annotations: READ_ONLY,
     },
