@@ -6,7 +6,7 @@ import { RECALL_VERSIONS } from '../limits.js';
 import { archiveVersions, lockContext, recallContext, restoreVersions } from '../repo/contexts.js';
 import { requireSelectedProject } from '../repo/projects.js';
 import * as s from '../schemas.js';
-import { APPENDING_WRITE, IDEMPOTENT_WRITE, READ_ONLY, type ToolEnv } from './env.js';
+import { IDEMPOTENT_WRITE, READ_ONLY, type ToolEnv } from './env.js';
 
 const lockInput = z.object({
   topic: s.topic,
@@ -42,9 +42,11 @@ export function registerContextTools(server: McpServer, env: ToolEnv): void {
       description:
         'Save knowledge worth keeping across conversations (a decision, spec, convention, preference) under a topic. ' +
         'Each call stores an immutable new version; locking an existing topic adds version n+1 and the previous ' +
-        'versions stay readable. To update, recall the topic, edit, and lock the full new text. Not for session notes: use sleep.',
+        'versions stay readable. A lock identical to the current version (same content, priority and tags) adds ' +
+        'nothing and returns that version with already_stored: true, so a repeated call is harmless. To update, ' +
+        'recall the topic, edit, and lock the full new text. Not for session notes: use sleep.',
       inputSchema: lockInput,
-      annotations: APPENDING_WRITE,
+      annotations: IDEMPOTENT_WRITE,
     },
     (args) =>
       guard(env.logger, 'lock_context', async () => {
@@ -62,6 +64,7 @@ export function registerContextTools(server: McpServer, env: ToolEnv): void {
           priority: locked.priority,
           tags: locked.tags,
           created_at: locked.createdAt,
+          ...(locked.alreadyStored ? { already_stored: true } : {}),
         };
       }),
   );

@@ -8,7 +8,7 @@ import { ensureProject, requireSelectedProject, saveSelection } from '../repo/pr
 import { wakeSnapshot } from '../repo/wake.js';
 import * as s from '../schemas.js';
 import { countsOf, handoverOut, projectOut, topicOut } from './format.js';
-import { APPENDING_WRITE, IDEMPOTENT_WRITE, type ToolEnv } from './env.js';
+import { IDEMPOTENT_WRITE, type ToolEnv } from './env.js';
 
 const wakeUpInput = z.object({
   project: s.projectName
@@ -72,10 +72,11 @@ export function registerSessionTools(server: McpServer, env: ToolEnv): void {
       title: 'Sleep: leave a handover',
       description:
         'Call at the end of a conversation (or when the user wraps up) to leave a handover for the next one: a ' +
-        'summary, next steps and open questions. The next wake_up returns it. Lasting facts and decisions belong in ' +
-        'lock_context instead.',
+        'summary, next steps and open questions. The next wake_up returns it. A call identical to the project\'s ' +
+        'newest handover (same client, summary, next steps and open questions) adds nothing and returns that one with ' +
+        'already_stored: true, so a repeated call is harmless. Lasting facts and decisions belong in lock_context instead.',
       inputSchema: sleepInput,
-      annotations: APPENDING_WRITE,
+      annotations: IDEMPOTENT_WRITE,
     },
     ({ summary, next_steps, open_questions }) =>
       guard(env.logger, 'sleep', async () => {
@@ -85,7 +86,13 @@ export function registerSessionTools(server: McpServer, env: ToolEnv): void {
           nextSteps: next_steps ?? [],
           openQuestions: open_questions ?? [],
         });
-        return { project: project.name, stored: true, handover_id: handover.id, created_at: handover.createdAt };
+        return {
+          project: project.name,
+          stored: true,
+          handover_id: handover.id,
+          created_at: handover.createdAt,
+          ...(handover.alreadyStored ? { already_stored: true } : {}),
+        };
       }),
   );
 }
