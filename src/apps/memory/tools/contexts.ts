@@ -2,7 +2,7 @@
 import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { guard } from '../errors.js';
-import { RECALL_VERSIONS } from '../limits.js';
+import { RECALL_VERSIONS, WAKE_UP } from '../limits.js';
 import { archiveVersions, lockContext, recallContext, restoreVersions } from '../repo/contexts.js';
 import { requireSelectedProject } from '../repo/projects.js';
 import * as s from '../schemas.js';
@@ -11,10 +11,13 @@ import { IDEMPOTENT_WRITE, READ_ONLY, type ToolEnv } from './env.js';
 const lockInput = z.object({
   topic: s.topic,
   content: s.content,
-  tags: s.tags.optional().describe('Labels for filtering, e.g. ["backend", "decision"]. Stored lowercase.'),
+  tags: s.tags.optional().describe('Labels for filtering, e.g. ["backend", "decision"]. Stored lowercase, without repeats.'),
   priority: s.priority
     .optional()
-    .describe('always_check: shown in full at every wake_up (rules to follow); important; reference (default).'),
+    .describe(
+      `always_check: shown with its content (the first ${WAKE_UP.alwaysCheckChars} characters) at every wake_up, for rules to ` +
+        'follow; important; reference (the default, also when locking a new version without priority).',
+    ),
 });
 
 const recallInput = z.object({
