@@ -26,9 +26,11 @@ export const memoryApp = defineApp({
   migrations,
   register(server, ctx) {
     // Keyed by client name too: one user running two clients keeps a selection per client.
+    // The name is the client's own label, not a tool input to refuse: a NUL (which PostgreSQL text cannot hold) would
+    // fail every call, so it becomes U+FFFD, as an unencodable character does anywhere else.
     const env: ToolEnv = {
       db: ctx.db,
-      caller: { principal: ctx.principal, clientName: ctx.client?.name ?? '' },
+      caller: { principal: ctx.principal, clientName: (ctx.client?.name ?? '').replaceAll('\u0000', '\uFFFD') },
       logger: ctx.logger,
     };
     registerSessionTools(server, env);

@@ -9,28 +9,6 @@ export function contextsSuite(harness: () => Harness): void {
       h = harness();
     });
 
-    test('every tool is listed with the annotations the resilient client retries by', async () => {
-      const s = await h.connect(newPrincipal('tools'));
-      const { tools } = await s.client.listTools();
-      const hints = Object.fromEntries(
-        tools.map((t) => [t.name, [t.annotations?.readOnlyHint, t.annotations?.idempotentHint, t.annotations?.destructiveHint]]),
-      );
-      // [readOnly, idempotent, destructive]
-      assert.deepEqual(hints, {
-        wake_up: [false, true, false],
-        sleep: [false, false, false],
-        lock_context: [false, false, false],
-        recall_context: [true, true, false],
-        unlock_context: [false, true, false],
-        restore_context: [false, true, false],
-        search_contexts: [true, true, false],
-        list_contexts: [true, true, false],
-        list_projects: [true, true, false],
-        select_project: [false, true, false],
-      });
-      for (const t of tools) assert.ok((t.description ?? '').length > 40, `${t.name} has a description`);
-    });
-
     test('locking a topic again creates version n+1; recall gives the exact content, latest by default', async () => {
       const s = await h.connect(newPrincipal('versions'));
       await s.ok('wake_up', { project: 'app' });

@@ -8,6 +8,8 @@ import { after, before, describe } from 'node:test';
 import { contextsSuite } from './contexts.suite.js';
 import { inputsSuite } from './inputs.suite.js';
 import { isolationSuite } from './isolation.suite.js';
+import { listedSchemasSuite } from './listed-schemas.suite.js';
+import { retriesSuite } from './retries.suite.js';
 import { searchSuite } from './search.suite.js';
 import { openHarness, type EngineName, type Harness } from './support.js';
 import { wakeUpSuite } from './wake-up.suite.js';
@@ -31,6 +33,8 @@ export function memoryAppSuites(engine: EngineName): void {
     wakeUpSuite(harness);
     searchSuite(harness);
     inputsSuite(harness);
+    listedSchemasSuite(harness);
+    retriesSuite(harness);
     // Last: it closes and reopens the store.
     isolationSuite(harness);
   });

@@ -29,8 +29,12 @@ export interface Session {
   /** Calls and asserts a tool error (isError), returning its message. */
   fails(tool: string, args?: Record<string, unknown>): Promise<string>;
   client: Client;
+  principal: string;
   close(): Promise<void>;
 }
+
+/** Every row the memory app keeps for one principal, table by table, in a stable order: equal snapshots mean nothing was written. */
+export type Snapshot = Record<string, string[]>;
 
 export interface Harness {
   engine: EngineName;
@@ -41,8 +45,12 @@ export interface Harness {
   reopen(): Promise<void>;
   /** Errors the app logged (a passing test expects none). */
   loggedErrors: Array<Record<string, unknown>>;
+  /** The principal's rows in every memory table, read straight from the store. */
+  snapshot(principal: string): Promise<Snapshot>;
   close(): Promise<void>;
 }
+
+const MEMORY_TABLES = ['memory_projects', 'memory_topics', 'memory_contexts', 'memory_handovers', 'memory_selections'] as const;
 
 /** A fresh, empty database for one engine: a PGlite directory or a new PostgreSQL database. */
 export async function freshStoreUrl(engine: EngineName): Promise<{ url: string; drop(): Promise<void> }> {
@@ -83,6 +91,18 @@ export async function openHarness(engine: EngineName): Promise<Harness> {
       return store;
     },
     loggedErrors,
+    async snapshot(principal) {
+      const tables: Snapshot = {};
+      for (const table of MEMORY_TABLES) {
+        // Whole rows as JSON (timestamps to the microsecond), so a touched updated_at counts as a write too.
+        const { rows } = await store.db.query<{ rows: string[] }>(
+          `SELECT coalesce(array_agg(to_jsonb(x)::text ORDER BY to_jsonb(x)::text), '{}') AS rows FROM ${table} x WHERE principal = $1`,
+          [principal],
+        );
+        tables[table] = rows[0]?.rows ?? [];
+      }
+      return tables;
+    },
     async connect(principal, clientName = 'test-client') {
       // Read through the harness at call time, so sessions opened after reopen() use the new store.
       const db: AppDatabase = {
@@ -109,6 +129,7 @@ export async function openHarness(engine: EngineName): Promise<Harness> {
       await client.connect(clientSide);
       const session: Session = {
         client,
+        principal,
         async call(tool, args = {}) {
           const result = await client.callTool({ name: tool, arguments: args });
           const first = result.content?.[0];

@@ -24,6 +24,14 @@ export function wakeUpSuite(harness: () => Harness): void {
       assert.deepEqual(listed.projects.map((p: { name: string }) => p.name).sort(), ['Billing', 'default']);
     });
 
+    test('wake_up says, where a client reads it, that without a project it creates and selects "default"', async () => {
+      const s = await h.connect(newPrincipal('described'));
+      const wakeUp = (await s.client.listTools()).tools.find((t) => t.name === 'wake_up');
+      assert.match(wakeUp?.description ?? '', /when none was ever selected it creates and selects a project named "default"/);
+      const project = (wakeUp?.inputSchema.properties as Record<string, { description?: string }> | undefined)?.project;
+      assert.match(project?.description ?? '', /"default", created when none was ever selected/);
+    });
+
     test('sleep stores a handover that the next wake_up returns, newest only', async () => {
       const principal = newPrincipal('handover');
       const s = await h.connect(principal);

@@ -6,6 +6,7 @@
 import { MemoryError } from '../errors.js';
 import { RECALL_VERSIONS } from '../limits.js';
 import { TS_CONFIG, iso, type Db, type Priority, type Project, type Sql } from '../sql.js';
+import { rankingQuery } from './search.js';
 import { activityDelta, bumpCounters, findTopic, lockExistingTopic, lockTopicForWrite, notFound, refreshCurrent, type TopicRow } from './topics.js';
 
 export interface LockInput {
@@ -21,11 +22,24 @@ export interface Locked {
   priority: Priority;
   tags: string[];
   createdAt: string;
+  /** True when the lock equalled the current version, which is returned instead of adding a copy. */
+  alreadyStored: boolean;
 }
 
+/**
+ * Adds version n+1, unless the topic's current version already holds exactly
+ * this content, priority and tags (as a set): then that version is returned,
+ * marked already stored, and nothing is written. So a lock re-sent after its
+ * answer was lost adds nothing, and lock_context is safe to repeat. Archived
+ * versions do not count: locking an archived text again is how it is made
+ * current again. The check runs with the topic row locked, so identical locks
+ * sent at once store one version.
+ */
 export async function lockContext(db: Db, principal: string, project: Project, input: LockInput): Promise<Locked> {
   return db.transaction(async (tx) => {
     const topic = await lockTopicForWrite(tx, principal, project.id, input.topic);
+    const same = await identicalCurrent(tx, principal, topic, input);
+    if (same) return same;
     // latest_version counts archived versions too: a version number is never reused.
     const version = topic.latest_version + 1;
     await tx.query(
@@ -52,8 +66,23 @@ export async function lockContext(db: Db, principal: string, project: Project, i
       versionsTotal: 1,
       ...activityDelta(topic.current_version, version, topic.latest_version === 0),
     });
-    return { topic: topic.topic, version, priority: input.priority, tags: input.tags, createdAt: iso(rows[0]?.created_at) };
+    return { topic: topic.topic, version, priority: input.priority, tags: input.tags, createdAt: iso(rows[0]?.created_at), alreadyStored: false };
   });
+}
+
+/** The topic's current version when it equals the input (tags as a set), as lockContext returns it. */
+async function identicalCurrent(tx: Sql, principal: string, topic: TopicRow, input: LockInput): Promise<Locked | undefined> {
+  if (topic.current_version === null) return undefined;
+  const { rows } = await tx.query<{ tags: string[]; created_at: unknown }>(
+    `SELECT tags, created_at FROM memory_contexts
+      WHERE topic_id = $1 AND version = $2 AND principal = $3
+        AND content = $4 AND priority = $5 AND tags @> $6::text[] AND tags <@ $6::text[]`,
+    [topic.id, topic.current_version, principal, input.content, input.priority, input.tags],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  const stored = { topic: topic.topic, version: topic.current_version, priority: input.priority, tags: row.tags };
+  return { ...stored, createdAt: iso(row.created_at), alreadyStored: true };
 }
 
 /** Which versions an unlock or restore applies to. */
@@ -193,7 +222,7 @@ export async function recallContext(db: Sql, principal: string, project: Project
 async function suggestTopics(db: Sql, principal: string, projectId: string, topic: string): Promise<string[]> {
   const { rows } = await db.query<{ topic: string }>(
     `SELECT topic FROM (
-       SELECT topic, ts_rank(search, q) AS rank FROM memory_contexts, websearch_to_tsquery('${TS_CONFIG}', $3) q
+       SELECT topic, ts_rank(search, ${rankingQuery('q')}) AS rank FROM memory_contexts, websearch_to_tsquery('${TS_CONFIG}', $3) q
         WHERE is_current AND search @@ q AND project_id = $1 AND principal = $2
         LIMIT 200
      ) candidates ORDER BY rank DESC LIMIT 5`,

@@ -14,6 +14,11 @@ export interface Handover extends HandoverInput {
   createdAt: string;
 }
 
+export interface Saved extends Handover {
+  /** True when the project's newest handover was already this one (same client, same texts): it is returned, nothing is added. */
+  alreadyStored: boolean;
+}
+
 interface HandoverRow {
   id: string;
   summary: string;
@@ -36,8 +41,22 @@ function toHandover(row: HandoverRow): Handover {
   };
 }
 
-export async function saveHandover(db: Db, caller: Caller, project: Project, input: HandoverInput): Promise<Handover> {
+/**
+ * Stores a handover, unless the project's newest one is identical (same
+ * client, summary, next steps and open questions): then that one is returned
+ * and nothing is written, so a sleep re-sent after its answer was lost leaves
+ * one handover, not two. The project row is locked first, so identical sleeps
+ * sent at once store one.
+ */
+export async function saveHandover(db: Db, caller: Caller, project: Project, input: HandoverInput): Promise<Saved> {
   return db.transaction(async (tx) => {
+    await tx.query('SELECT 1 FROM memory_projects WHERE id = $1 AND principal = $2 FOR UPDATE', [project.id, caller.principal]);
+    const newest = await tx.query<HandoverRow>(
+      `SELECT ${COLUMNS} FROM memory_handovers WHERE project_id = $1 AND principal = $2 ORDER BY id DESC LIMIT 1`,
+      [project.id, caller.principal],
+    );
+    const last = newest.rows[0];
+    if (last && sameHandover(last, caller, input)) return { ...toHandover(last), alreadyStored: true };
     const { rows } = await tx.query<HandoverRow>(
       `INSERT INTO memory_handovers (principal, project_id, summary, next_steps, open_questions, client_name)
        VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${COLUMNS}`,
@@ -46,6 +65,20 @@ export async function saveHandover(db: Db, caller: Caller, project: Project, inp
     await bumpCounters(tx, caller.principal, project.id, { handovers: 1 });
     const row = rows[0];
     if (!row) throw new Error('handover insert returned no row');
-    return toHandover(row);
+    return { ...toHandover(row), alreadyStored: false };
   });
+}
+
+function sameHandover(row: HandoverRow, caller: Caller, input: HandoverInput): boolean {
+  return (
+    row.client_name === caller.clientName &&
+    row.summary === input.summary &&
+    sameList(row.next_steps, input.nextSteps) &&
+    sameList(row.open_questions, input.openQuestions)
+  );
+}
+
+/** Next steps and open questions are ordered lists: equal means the same items in the same order. */
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((item, i) => item === b[i]);
 }

@@ -12,6 +12,9 @@
  * PostgreSQL picks between the two from its statistics, which is why the query
  * is written with the tsquery inline (a constant at plan time) and not in a CTE.
  * ts_headline, which re-parses the whole document, runs only on the page returned.
+ *
+ * Matching uses the whole query; ranking and highlighting use its positive
+ * part (see rankingQuery), so an excluded word only ever removes matches.
  */
 import { TS_CONFIG, iso, type Priority, type Sql } from '../sql.js';
 
@@ -39,6 +42,26 @@ export interface SearchHit {
 const HEADLINE = 'StartSel=**, StopSel=**, MaxWords=35, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "';
 const TSQUERY = `websearch_to_tsquery('${TS_CONFIG}', $3)`;
 
+/**
+ * The part of a tsquery to rank by: the query without its excluded words.
+ * ts_rank scores a query of several ANDed terms by how close together its
+ * terms stand in the document, counting every term, negated ones included. An
+ * excluded word is absent from every match by definition, so `canary
+ * -kubernetes` (`'canari' & !'kubernet'`) leaves `canary` with no term to pair
+ * with and ranks every match 0, and the order falls back to recency.
+ * querytree() is PostgreSQL's own positive part of a query (what an index can
+ * look up): `'canari' & !'kubernet'` becomes `'canari'`, a phrase or an OR
+ * keeps its shape. It answers 'T' when an exclusion stands alone or inside an
+ * OR (`-kubernetes`, `canary OR -kubernetes`); the whole query ranks then,
+ * which ts_rank scores term by term for an OR and as 0 for a bare exclusion
+ * (nothing to rank by: recency decides). Both are immutable functions of a
+ * constant, evaluated once per statement.
+ */
+export function rankingQuery(tsquery: string): string {
+  return `(CASE querytree(${tsquery}) WHEN 'T' THEN ${tsquery} ELSE querytree(${tsquery})::tsquery END)`;
+}
+const RANKING = rankingQuery(TSQUERY);
+
 interface Row {
   topic: string;
   version: number;
@@ -62,13 +85,13 @@ export async function searchContexts(db: Sql, principal: string, projectId: stri
         ORDER BY created_at DESC
         LIMIT $5
      ), ranked AS (
-       SELECT topic_id, version, ts_rank(search, ${TSQUERY})::float8 AS rank, created_at
+       SELECT topic_id, version, ts_rank(search, ${RANKING})::float8 AS rank, created_at
          FROM candidates
         ORDER BY rank DESC, created_at DESC
         LIMIT $4
      )
      SELECT c.topic, c.version, c.priority, c.tags, c.created_at, r.rank,
-            ts_headline('${TS_CONFIG}', c.content, ${TSQUERY}, '${HEADLINE}') AS snippet
+            ts_headline('${TS_CONFIG}', c.content, ${RANKING}, '${HEADLINE}') AS snippet
        FROM ranked r
        JOIN memory_contexts c ON c.topic_id = r.topic_id AND c.version = r.version AND c.principal = $2
       ORDER BY r.rank DESC, r.created_at DESC`,

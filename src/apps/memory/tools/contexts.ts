@@ -2,18 +2,22 @@
 import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { guard } from '../errors.js';
+import { RECALL_VERSIONS, WAKE_UP } from '../limits.js';
 import { archiveVersions, lockContext, recallContext, restoreVersions } from '../repo/contexts.js';
 import { requireSelectedProject } from '../repo/projects.js';
 import * as s from '../schemas.js';
-import { APPENDING_WRITE, IDEMPOTENT_WRITE, READ_ONLY, type ToolEnv } from './env.js';
+import { IDEMPOTENT_WRITE, READ_ONLY, type ToolEnv } from './env.js';
 
 const lockInput = z.object({
   topic: s.topic,
   content: s.content,
-  tags: s.tags.optional().describe('Labels for filtering, e.g. ["backend", "decision"]. Stored lowercase.'),
+  tags: s.tags.optional().describe('Labels for filtering, e.g. ["backend", "decision"]. Stored lowercase, without repeats.'),
   priority: s.priority
     .optional()
-    .describe('always_check: shown in full at every wake_up (rules to follow); important; reference (default).'),
+    .describe(
+      `always_check: shown with its content (the first ${WAKE_UP.alwaysCheckChars} characters) at every wake_up, for rules to ` +
+        'follow; important; reference (the default, also when locking a new version without priority).',
+    ),
 });
 
 const recallInput = z.object({
@@ -41,9 +45,11 @@ export function registerContextTools(server: McpServer, env: ToolEnv): void {
       description:
         'Save knowledge worth keeping across conversations (a decision, spec, convention, preference) under a topic. ' +
         'Each call stores an immutable new version; locking an existing topic adds version n+1 and the previous ' +
-        'versions stay readable. To update, recall the topic, edit, and lock the full new text. Not for session notes: use sleep.',
+        'versions stay readable. A lock identical to the current version (same content, priority and tags) adds ' +
+        'nothing and returns that version with already_stored: true, so a repeated call is harmless. To update, ' +
+        'recall the topic, edit, and lock the full new text. Not for session notes: use sleep.',
       inputSchema: lockInput,
-      annotations: APPENDING_WRITE,
+      annotations: IDEMPOTENT_WRITE,
     },
     (args) =>
       guard(env.logger, 'lock_context', async () => {
@@ -61,6 +67,7 @@ export function registerContextTools(server: McpServer, env: ToolEnv): void {
           priority: locked.priority,
           tags: locked.tags,
           created_at: locked.createdAt,
+          ...(locked.alreadyStored ? { already_stored: true } : {}),
         };
       }),
   );
@@ -71,7 +78,7 @@ export function registerContextTools(server: McpServer, env: ToolEnv): void {
       title: 'Recall a context',
       description:
         'Read the exact text of a topic in the selected project (the current version, or the version given), with ' +
-        'its version history. Call it before relying on a context seen in wake_up, search or a list.',
+        `its ${RECALL_VERSIONS} newest versions listed. Call it before relying on a context seen in wake_up, search or a list.`,
       inputSchema: recallInput,
       annotations: READ_ONLY,
     },

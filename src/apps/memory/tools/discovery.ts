@@ -13,12 +13,7 @@ import { READ_ONLY, type ToolEnv } from './env.js';
 const PREVIEW_CHARS = 100;
 
 const searchInput = z.object({
-  query: z
-    .string({ error: 'query is required: the words to look for' })
-    .trim()
-    .min(1, { error: 'query must not be empty' })
-    .max(LIMITS.query, { error: `query must be at most ${LIMITS.query} characters; use the key words only` })
-    .describe('Words to find. Supports "quoted phrases", OR, and -excluded words. Word forms match (lock ~ locking).'),
+  query: s.query,
   tags: s.tags.optional().describe('Only contexts carrying all these tags.'),
   priority: s.priority.optional().describe('Only contexts of this priority.'),
   limit: s.limit(LIMITS.searchMax, LIMITS.searchDefault).describe(`Results to return (1-${LIMITS.searchMax}).`),

@@ -10,8 +10,17 @@ export interface ToolEnv {
 }
 
 /**
- * The hints the resilient client retries by. None of the tools reaches
- * outside this server's store, hence openWorldHint false everywhere.
+ * The hints hosts and the resilient client go by. The resilient client
+ * re-sends a call whose answer was lost only when the tool is read-only or
+ * idempotent, so these are promises, each kept by the repository code and
+ * tested by sending every such tool twice (test/apps/memory/retries.suite.ts):
+ * - every write is idempotent: selecting, archiving and restoring set a state
+ *   that a repeat leaves the same, and lock_context and sleep return what an
+ *   identical previous call stored instead of adding a copy;
+ * - none is destructive: nothing is ever deleted or overwritten (versions are
+ *   immutable, an archive is undone by restore_context, a selection by
+ *   another), so a host need not treat any as a risk to the user's data;
+ * - none reaches outside this server's store, hence openWorldHint false.
  */
 export const READ_ONLY: ToolAnnotations = {
   readOnlyHint: true,
@@ -21,18 +30,9 @@ export const READ_ONLY: ToolAnnotations = {
   openWorldHint: false,
 };
 
-/** Writes whose repetition changes nothing more (select, archive, restore, wake_up's selection). */
 export const IDEMPOTENT_WRITE: ToolAnnotations = {
   readOnlyHint: false,
   destructiveHint: false,
   idempotentHint: true,
-  openWorldHint: false,
-};
-
-/** Writes that add something each time (a version, a handover): a blind retry would add it twice. */
-export const APPENDING_WRITE: ToolAnnotations = {
-  readOnlyHint: false,
-  destructiveHint: false,
-  idempotentHint: false,
   openWorldHint: false,
 };

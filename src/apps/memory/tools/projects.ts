@@ -2,6 +2,7 @@
 import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { MemoryError, guard } from '../errors.js';
+import { LIMITS } from '../limits.js';
 import { ensureProject, findProject, listProjects, saveSelection, selectedProject } from '../repo/projects.js';
 import * as s from '../schemas.js';
 import { countsOf } from './format.js';
@@ -17,7 +18,7 @@ export function registerProjectTools(server: McpServer, env: ToolEnv): void {
     'list_projects',
     {
       title: 'List projects',
-      description: "List the user's memory projects, most recently active first, with counts and which one is selected.",
+      description: `List the user's memory projects (up to ${LIMITS.projectsMax}), most recently changed first, with counts and which one is selected.`,
       annotations: READ_ONLY,
     },
     () =>

@@ -2,25 +2,22 @@
 import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { guard } from '../errors.js';
-import { DEFAULT_PROJECT, LIMITS, WAKE_UP } from '../limits.js';
+import { DEFAULT_PROJECT, WAKE_UP } from '../limits.js';
 import { saveHandover } from '../repo/handovers.js';
 import { ensureProject, requireSelectedProject, saveSelection } from '../repo/projects.js';
 import { wakeSnapshot } from '../repo/wake.js';
 import * as s from '../schemas.js';
 import { countsOf, handoverOut, projectOut, topicOut } from './format.js';
-import { APPENDING_WRITE, IDEMPOTENT_WRITE, type ToolEnv } from './env.js';
+import { IDEMPOTENT_WRITE, type ToolEnv } from './env.js';
 
 const wakeUpInput = z.object({
-  project: s.projectName.optional().describe('Project to work on; created if new. Omit to continue with the selected project.'),
+  project: s.projectName
+    .optional()
+    .describe(`Project to work on; created if new. Omit to continue with the selected project (or "${DEFAULT_PROJECT}", created when none was ever selected).`),
 });
 
 const sleepInput = z.object({
-  summary: z
-    .string({ error: 'summary is required: what was done and decided in this conversation' })
-    .trim()
-    .min(1, { error: 'summary must not be empty' })
-    .max(LIMITS.summary, { error: `summary must be at most ${LIMITS.summary} characters; lock long material with lock_context` })
-    .describe('What happened in this conversation: work done, decisions, state left behind.'),
+  summary: s.summary,
   next_steps: s.listItems('next_steps').optional().describe('Concrete next actions, in order.'),
   open_questions: s.listItems('open_questions').optional().describe('Questions still waiting for an answer.'),
 });
@@ -31,9 +28,12 @@ export function registerSessionTools(server: McpServer, env: ToolEnv): void {
     {
       title: 'Wake up: load project memory',
       description:
-        'Call at the start of every conversation, before other memory tools. Selects the project (creating it if new; ' +
-        'without project, the one selected last) and returns its last handover, every always_check context (follow ' +
-        'them), the most recently changed contexts with previews, and counts. Use recall_context for full texts.',
+        'Call at the start of every conversation, before other memory tools. Selects the project named (creating it ' +
+        'if new). Without project it continues with the project this client selected last, else the one this user ' +
+        `selected last from any client; when none was ever selected it creates and selects a project named "${DEFAULT_PROJECT}". ` +
+        `Returns the project's last handover, its always_check contexts (follow them; up to ${WAKE_UP.alwaysCheck}, each ` +
+        `cut at ${WAKE_UP.alwaysCheckChars} characters), the ${WAKE_UP.recent} most recently changed other contexts with ` +
+        'previews, and counts. Use recall_context for full texts.',
       inputSchema: wakeUpInput,
       annotations: IDEMPOTENT_WRITE,
     },
@@ -72,10 +72,11 @@ export function registerSessionTools(server: McpServer, env: ToolEnv): void {
       title: 'Sleep: leave a handover',
       description:
         'Call at the end of a conversation (or when the user wraps up) to leave a handover for the next one: a ' +
-        'summary, next steps and open questions. The next wake_up returns it. Lasting facts and decisions belong in ' +
-        'lock_context instead.',
+        'summary, next steps and open questions. The next wake_up returns it. A call identical to the project\'s ' +
+        'newest handover (same client, summary, next steps and open questions) adds nothing and returns that one with ' +
+        'already_stored: true, so a repeated call is harmless. Lasting facts and decisions belong in lock_context instead.',
       inputSchema: sleepInput,
-      annotations: APPENDING_WRITE,
+      annotations: IDEMPOTENT_WRITE,
     },
     ({ summary, next_steps, open_questions }) =>
       guard(env.logger, 'sleep', async () => {
@@ -85,7 +86,13 @@ export function registerSessionTools(server: McpServer, env: ToolEnv): void {
           nextSteps: next_steps ?? [],
           openQuestions: open_questions ?? [],
         });
-        return { project: project.name, stored: true, handover_id: handover.id, created_at: handover.createdAt };
+        return {
+          project: project.name,
+          stored: true,
+          handover_id: handover.id,
+          created_at: handover.createdAt,
+          ...(handover.alreadyStored ? { already_stored: true } : {}),
+        };
       }),
   );
 }
