@@ -10,6 +10,7 @@ import { StoreError } from '../store/index.js';
 export const WireErrors = {
   PARSE_ERROR: { status: 400, rpc: -32700, message: 'Parse error: the body is not valid JSON' },
   INVALID_REQUEST: { status: 400, rpc: -32600, message: 'Invalid Request' },
+  INVALID_PARAMS: { status: 400, rpc: -32602, message: 'Invalid params' },
   SESSION_REQUIRED: {
     status: 400,
     rpc: -32000,

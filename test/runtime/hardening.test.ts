@@ -92,6 +92,25 @@ describe('hardening: requests that once answered 500 or hung', () => {
     assert.equal(s.server.sessions.peek(session)?.requestsInFlight, 0);
   });
 
+  test('a NUL character in what a session record keeps (initialize params, a subscription) is a 400, not a store outage', async () => {
+    const init = await post(s.url, {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'nul\u0000client', version: '1' } },
+    });
+    assert.equal(init.status, 400);
+    const body = (await init.json()) as { id: number; error: { code: number; message: string } };
+    assert.equal(body.id, 1);
+    assert.equal(body.error.code, -32602);
+    assert.match(body.error.message, /NUL character/);
+    const sub = await post(s.url, { jsonrpc: '2.0', id: 2, method: 'resources/subscribe', params: { uri: 'test://a\u0000b' } }, { sessionId: session, protocolVersion: '2025-11-25' });
+    assert.equal(sub.status, 400);
+    assert.match(((await sub.json()) as { error: { message: string } }).error.message, /NUL character/);
+    assert.equal(s.events('request').filter((l) => l.status === 503).length, 0);
+    await stillServes();
+  });
+
   test('a malformed session id is logged as presented (truncated), not as "missing"', async () => {
     const presented = `forged-${'y'.repeat(100)}`;
     const res = await post(s.url, { jsonrpc: '2.0', id: 1, method: 'ping' }, { sessionId: presented, protocolVersion: '2025-11-25' });

@@ -71,6 +71,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       if (messages.length > 1) {
         return wireError('INVALID_REQUEST', { message: 'Invalid Request: initialize must be sent alone, not in a batch' });
       }
+      if (containsNul(init.params)) return unstorable('initialize params', init.id);
       // A client re-initializing may still send its old id: it asks for a new session, so the header is ignored.
       return sessions.create(request, init as { params: Record<string, unknown> }, principal, authInfo);
     }
@@ -113,9 +114,10 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       if (local.length === 0) return new Response(null, { status: 202 });
       forward = Array.isArray(body) ? local : local[0];
     }
-    for (const message of messages) {
-      if (isRemembered(message)) await sessions.remember(session, message);
-    }
+    const remembered = messages.filter(isRemembered);
+    const refused = remembered.find((message) => containsNul(message.params));
+    if (refused) return unstorable(`${refused.method} params`, (refused as { id?: unknown }).id);
+    for (const message of remembered) await sessions.remember(session, message);
     return session.handle(request, forward, authInfo);
   }
 
@@ -213,6 +215,31 @@ export function isPlainLegacy(request: Request, body: unknown): boolean {
 
 /** The first protocol revision of the modern (stateless, envelope-carrying) era. */
 const FIRST_MODERN_VERSION = '2026-07-28';
+
+/** What the session record keeps must be storable: PostgreSQL text and jsonb refuse U+0000. */
+function unstorable(what: string, id: unknown): Response {
+  return wireError('INVALID_PARAMS', {
+    message: `Invalid params: the ${what} contain a NUL character (U+0000), which this server cannot store; remove it`,
+    id: typeof id === 'string' || typeof id === 'number' ? id : null,
+  });
+}
+
+/** Whether any string in a parsed JSON value contains U+0000. Iterative: a deeply nested body must not overflow the stack. */
+export function containsNul(value: unknown): boolean {
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (typeof next === 'string') {
+      if (next.includes('\u0000')) return true;
+    } else if (typeof next === 'object' && next !== null) {
+      for (const [key, child] of Object.entries(next)) {
+        if (key.includes('\u0000')) return true;
+        pending.push(child);
+      }
+    }
+  }
+  return false;
+}
 
 function isInitialize(message: unknown): message is { method: 'initialize'; params?: unknown; id?: unknown } {
   return typeof message === 'object' && message !== null && (message as { method?: unknown }).method === 'initialize';
