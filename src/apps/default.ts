@@ -1,4 +1,4 @@
-import type { DurableApp } from '../runtime/app.js';
+import type { DurableApp } from '../index.js';
 import { memoryApp } from './memory/index.js';
 
 /** What `durable-mcp serve` runs without --app: the memory server this project started from. */

@@ -4,7 +4,7 @@
  * to reconnects. Resolves once both sides are up; `done` settles with the
  * exit code when the local client hangs up or `close()` is called.
  */
-import { VERSION } from '../runtime/version.js';
+import { VERSION } from '../version.js';
 import type { Readable, Writable } from 'node:stream';
 import type { Notification } from '@modelcontextprotocol/client';
 import type { Server } from '@modelcontextprotocol/server';
@@ -101,6 +101,7 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeHandle> {
   const stop = (code: number): Promise<void> =>
     (stopping ??= (async () => {
       await remote.close();
+      // The stdio client already hung up: there is nobody left to tell about a failed close.
       await server.close().catch(() => undefined);
       logger.debug('stopped');
       resolveDone(code);

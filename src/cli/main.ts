@@ -21,7 +21,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case '--version':
     case '-v':
-      process.stdout.write(`${(await import('../runtime/version.js')).VERSION}\n`);
+      process.stdout.write(`${(await import('../version.js')).VERSION}\n`);
       return 0;
     case undefined:
     case '--help':

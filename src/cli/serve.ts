@@ -4,11 +4,9 @@ import { parseArgs } from 'node:util';
 import type { DurableApp } from '../runtime/app.js';
 import { loadApiKeys } from '../runtime/auth/api-keys.js';
 import { createLogger } from '../runtime/ops/logger.js';
-import { createMetrics } from '../runtime/ops/metrics.js';
 import { createDurableServer, defaultDeploymentId, generateId, type DurableServer } from '../runtime/server.js';
-import { VERSION } from '../runtime/version.js';
-import { openStore } from '../store/open.js';
-import { isLoopback, listen, type Listening } from '../node/listen.js';
+import { VERSION } from '../version.js';
+import { assertBindAllowed, isLoopback, listen, type Listening } from '../node/listen.js';
 import { parseDuration, parsePositiveInt } from './durations.js';
 
 export const SERVE_HELP = `durable-mcp serve: run the MCP server (Streamable HTTP at /mcp)
@@ -108,6 +106,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const logger = createLogger({ deploymentId, instanceId, level });
 
   const apiKeys = loadApiKeys({ env: env.DURABLE_MCP_API_KEYS, file: values['api-keys-file'] ?? env.DURABLE_MCP_API_KEYS_FILE });
+  // Before anything is opened: a refused bind should not cost a database start.
+  assertBindAllowed(host, apiKeys.length > 0);
   const hostsSpec = values['allowed-hosts'] ?? env.DURABLE_MCP_ALLOWED_HOSTS;
   const allowedHosts = hostsSpec === 'any' ? 'any' : (list(hostsSpec) ?? (isLoopback(host) ? undefined : 'any'));
   const num = (flag: keyof typeof OPTIONS, envName: string): number | undefined => {
@@ -123,13 +123,6 @@ export async function serveCommand(argv: string[]): Promise<number> {
 
   const started = performance.now();
   const poolMax = num('pool-max', 'DURABLE_MCP_POOL_MAX');
-  const metrics = createMetrics();
-  const store = await openStore({
-    url: storeUrl,
-    logger,
-    ...(poolMax && { pool: { max: poolMax } }),
-    onQuery: ({ durationMs, ok }) => metrics.storeQueryDuration.observe({ ok: ok ? 'true' : 'false' }, durationMs / 1000),
-  });
   const maxLive = num('max-live-sessions', 'DURABLE_MCP_MAX_LIVE_SESSIONS');
   const ttl = dur('session-ttl', 'DURABLE_MCP_SESSION_TTL');
   const retention = dur('event-retention', 'DURABLE_MCP_EVENT_RETENTION');
@@ -143,12 +136,13 @@ export async function serveCommand(argv: string[]): Promise<number> {
   }
   const metricsToken = (values['metrics-token'] as string | undefined) ?? env.DURABLE_MCP_METRICS_TOKEN;
   const server = await createDurableServer({
-    metrics,
     gracePeriodMs: graceMs,
+    drainDelayMs,
     metricsOnMainPort: metricsPort === undefined,
     ...(metricsToken && { metricsToken }),
     app,
-    store,
+    store: storeUrl,
+    ...(poolMax && { pool: { max: poolMax } }),
     deploymentId,
     instanceId,
     logger,
@@ -166,8 +160,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     listening = await listen(server, { host, port });
     if (metricsPort !== undefined) metricsListening = await listenMetrics(server, host, metricsPort);
   } catch (error) {
-    await server.close(0);
-    await store.close();
+    await server.close({ graceMs: 0 });
     throw error;
   }
   if (apiKeys.length === 0) {
@@ -180,7 +173,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       version: VERSION,
       deploymentId,
       ...(metricsListening && { metricsUrl: metricsListening.url.replace(/\/mcp$/, '/metrics') }),
-      store: store.engine,
+      store: server.info.store,
       app: app.name,
       bootMs: Math.round(performance.now() - started),
     },
@@ -200,17 +193,9 @@ export async function serveCommand(argv: string[]): Promise<number> {
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   });
-  // Fastify-style ordered close: not ready -> no new connections -> drain -> close sockets -> close the store.
-  server.beginDrain();
-  // Connections a client or balancer opened just before the signal may still sit in the kernel's accept
-  // queue: closing the listener now would reset them. Keep accepting briefly while readiness already fails.
-  if (drainDelayMs > 0) await new Promise((r) => setTimeout(r, drainDelayMs));
-  listening.stopAccepting();
-  logger.info({ event: 'shutdown', signal, graceMs }, 'shutting down');
-  await server.close(graceMs);
-  await listening.close();
-  await metricsListening?.close();
-  await store.close();
+  logger.info({ event: 'shutdown', signal, graceMs, drainDelayMs }, 'shutting down');
+  // One ordered close (see src/runtime/lifecycle.ts): not ready -> drain delay -> stop accepting -> drain -> sockets -> store.
+  await server.close();
   return 0;
 }
 
@@ -219,7 +204,7 @@ async function listenMetrics(server: DurableServer, host: string, port: number):
   const metricsOnly: DurableServer = {
     ...server,
     fetch: async (request) =>
-      new URL(request.url).pathname === '/metrics' ? server.metricsFetch(request) : new Response('only /metrics is served on this port\n', { status: 404 }),
+      new URL(request.url).pathname === '/metrics' ? server.metrics.fetch(request) : new Response('only /metrics is served on this port\n', { status: 404 }),
   };
   return listen(metricsOnly, { host, port });
 }

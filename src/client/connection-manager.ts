@@ -186,6 +186,7 @@ export class ConnectionManager implements ConnectionListener {
       return;
     }
     if (this.#current !== connection) return;
+    // Rejects only when the client closes; the check below then finds nothing to reopen.
     await sleep(STREAM_OPEN_TIMEOUT_MS, this.#closeController.signal).catch(() => undefined);
     if (this.#current === connection && connection.openStreams === 0) connection.reopenStandaloneStream();
   }

@@ -169,9 +169,11 @@ export class Connection implements FetchObserver {
     if (options.terminate && this.sessionId !== undefined) {
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, options.timeoutMs ?? 1000)));
+      // Best effort: a server that cannot be told lets the session expire by itself.
       await Promise.race([this.#transport.terminateSession().catch(() => undefined), deadline]);
       clearTimeout(timer);
     }
+    // Closing a connection that already broke has nothing left to release.
     await this.client.close().catch(() => undefined);
   }
 }

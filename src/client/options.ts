@@ -2,7 +2,7 @@
  * Everything a `ResilientClient` can be told, with the defaults in one place.
  * Validated eagerly: a bad option fails at construction, not mid-recovery.
  */
-import { VERSION } from '../runtime/version.js';
+import { VERSION } from '../version.js';
 import type {
   Client,
   ClientCapabilities,

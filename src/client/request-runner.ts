@@ -77,6 +77,7 @@ export class RequestRunner {
     // the server is down and cannot be asked.
     const { catalog } = this.#deps;
     if (request.tool !== undefined && !catalog.get(request.tool) && !catalog.fresh) {
+      // Without the list the tool counts as unsafe to repeat, which is the safe side.
       await this.#deps.refreshTools().catch(() => undefined);
     }
 

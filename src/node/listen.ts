@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { DurableMcpError } from '../runtime/errors.js';
-import type { DurableServer } from '../runtime/server.js';
+import type { DurableServer } from '../runtime/runtime.js';
 
 export interface ListenOptions {
   port: number;
@@ -48,20 +48,25 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
+/** The one bind rule: without API keys, nothing but loopback (anyone who can reach the port could use every session). */
+export function assertBindAllowed(host: string, authEnabled: boolean): void {
+  if (authEnabled || isLoopback(host)) return;
+  throw new DurableMcpError(
+    'AUTH_REQUIRED',
+    `refusing to listen on ${host} without API keys: anyone who can reach it could use every session. ` +
+      `Configure keys with DURABLE_MCP_API_KEYS="name:secret[,name2:secret2]" or --api-keys-file <file> ` +
+      `(lines "name:secret" or "name:sha256:<hex>"), or bind 127.0.0.1.`,
+  );
+}
+
 /**
  * The thin Node adapter: node:http in front of the Web-standard core. It is
- * also where the bind address is known, so it enforces the one rule that
- * depends on it: no API keys, no listening beyond loopback.
+ * also where the bind address is known, so it enforces the bind rule. It
+ * takes part in the server's close(): stops accepting before the drain,
+ * closes its sockets after it.
  */
 export async function listen(server: DurableServer, options: ListenOptions): Promise<Listening> {
-  if (!server.authEnabled && !isLoopback(options.host)) {
-    throw new DurableMcpError(
-      'AUTH_REQUIRED',
-      `refusing to listen on ${options.host} without API keys: anyone who can reach it could use every session. ` +
-        `Configure keys with DURABLE_MCP_API_KEYS="name:secret[,name2:secret2]" or --api-keys-file <file> ` +
-        `(lines "name:secret" or "name:sha256:<hex>"), or bind 127.0.0.1.`,
-    );
-  }
+  assertBindAllowed(options.host, server.info.authEnabled);
   const http = createServer(getRequestListener(streamAtOnce(server.fetch), { hostname: options.host, overrideGlobalObjects: false }));
   // Behind a load balancer, idle keep-alive sockets must outlive the balancer's own idle timeout.
   http.keepAliveTimeout = 65_000;
@@ -83,15 +88,12 @@ export async function listen(server: DurableServer, options: ListenOptions): Pro
     http.close();
     http.closeIdleConnections();
   };
-  return {
-    url: `http://${hostForUrl}:${port}/mcp`,
-    port,
-    http,
-    stopAccepting,
-    close: () => {
-      stopAccepting();
-      http.closeAllConnections();
-      return closed;
-    },
+  const close = () => {
+    stopAccepting();
+    http.closeAllConnections();
+    return closed;
   };
+  server.addHook('preClose', stopAccepting);
+  server.addHook('onClose', close);
+  return { url: `http://${hostForUrl}:${port}/mcp`, port, http, stopAccepting, close };
 }

@@ -6,8 +6,8 @@
  * context with durable state that outlives the transport.
  */
 import type { McpServer, McpServerOptions, ServerCapabilities } from '@modelcontextprotocol/server';
-import type { Queryable } from '../store/database.js';
-import type { Migration } from '../store/records.js';
+import type { Queryable } from '../store/index.js';
+import type { Migration } from '../store/index.js';
 
 export type Era = 'legacy' | 'modern';
 

@@ -1,36 +1,42 @@
+/**
+ * The runtime's two error catalogues, one per boundary:
+ *
+ * - `WireErrors`: what durable-mcp itself answers on the wire (the SDK answers
+ *   the rest). Each entry has a stable code (repeated in `error.data.code`),
+ *   the HTTP status the spec asks for (`null` for errors sent as a JSON-RPC
+ *   message on an open stream) and the JSON-RPC code.
+ * - `RuntimeErrors`: failures raised in process (`DurableMcpError`), which
+ *   never cross the wire as such: a client sees a 500 with the code, or a 503
+ *   when the store is the cause.
+ *
+ * Codes never change meaning and are never reused. The store and the client
+ * keep their own catalogues (store/errors.ts, client/errors.ts). The README's
+ * "Errors" tables list both of these; test/runtime/error-catalogue.test.ts
+ * keeps catalogue, types and README in agreement.
+ */
 import { StoreError } from '../store/index.js';
 
-/**
- * The catalogue of errors durable-mcp puts on the wire itself (the SDK answers
- * the rest). Each entry has a stable string code that never changes meaning,
- * the HTTP status the spec asks for, and the JSON-RPC code in the body.
- * In-process failures (store, config) are ordinary Errors with their own codes
- * and never cross the wire as such: a client sees 503, never a SQL message.
- */
 export const WireErrors = {
   PARSE_ERROR: { status: 400, rpc: -32700, message: 'Parse error: the body is not valid JSON' },
   INVALID_REQUEST: { status: 400, rpc: -32600, message: 'Invalid Request' },
   INVALID_PARAMS: { status: 400, rpc: -32602, message: 'Invalid params' },
-  SESSION_REQUIRED: {
-    status: 400,
-    rpc: -32000,
-    message: 'Bad Request: Mcp-Session-Id header is required (send initialize first to get one)',
-  },
-  SESSION_NOT_FOUND: { status: 404, rpc: -32001, message: 'Session not found' },
+  REQUEST_ID_IN_FLIGHT: { status: 400, rpc: -32600, message: 'Invalid Request: that request id is already in flight on this session' },
+  SESSION_REQUIRED: { status: 400, rpc: -32000, message: 'Bad Request: Mcp-Session-Id header is required (send initialize first to get one)' },
   UNAUTHORIZED: { status: 401, rpc: -32000, message: 'Unauthorized' },
+  SESSION_NOT_FOUND: { status: 404, rpc: -32001, message: 'Session not found' },
+  NOT_FOUND: { status: 404, rpc: -32000, message: 'Not found' },
   METHOD_NOT_ALLOWED: { status: 405, rpc: -32000, message: 'Method not allowed' },
   BODY_TOO_LARGE: { status: 413, rpc: -32000, message: 'Payload too large' },
-  UNSUPPORTED_MEDIA_TYPE: {
-    status: 415,
-    rpc: -32000,
-    message: 'Unsupported Media Type: Content-Type must be application/json',
-  },
-  NOT_FOUND: { status: 404, rpc: -32000, message: 'Not found' },
-  UNAVAILABLE: { status: 503, rpc: -32000, message: 'Service unavailable' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, rpc: -32000, message: 'Unsupported Media Type: Content-Type must be application/json' },
   INTERNAL: { status: 500, rpc: -32603, message: 'Internal server error' },
-} as const satisfies Record<string, { status: number; rpc: number; message: string }>;
+  UNAVAILABLE: { status: 503, rpc: -32000, message: 'Service unavailable' },
+  SERVER_CLOSED: { status: 503, rpc: -32000, message: 'This server instance has shut down; reconnect to another one' },
+  SERVER_RESTARTING: { status: null, rpc: -32000, message: 'The server is restarting and this request did not finish' },
+} as const satisfies Record<string, { status: number | null; rpc: number; message: string }>;
 
 export type WireErrorCode = keyof typeof WireErrors;
+/** Codes answered as an HTTP response of their own (the rest travel on an open stream). */
+export type HttpWireErrorCode = { [K in WireErrorCode]: (typeof WireErrors)[K]['status'] extends number ? K : never }[WireErrorCode];
 
 export interface WireErrorOptions {
   message?: string;
@@ -39,20 +45,20 @@ export interface WireErrorOptions {
   headers?: Record<string, string>;
 }
 
-/** A JSON-RPC error response with the catalogue's status; `data.code` repeats the stable code for machines. */
-export function wireError(code: WireErrorCode, options: WireErrorOptions = {}): Response {
+/** The JSON-RPC error message for a catalogue entry; `data.code` repeats the stable code for machines. */
+export function wireErrorMessage(code: WireErrorCode, options: Omit<WireErrorOptions, 'headers'> = {}) {
   const entry = WireErrors[code];
-  const body = {
-    jsonrpc: '2.0',
-    error: {
-      code: entry.rpc,
-      message: options.message ?? entry.message,
-      data: { code, ...options.data },
-    },
+  return {
+    jsonrpc: '2.0' as const,
     id: options.id ?? null,
+    error: { code: entry.rpc, message: options.message ?? entry.message, data: { code, ...options.data } },
   };
-  return new Response(JSON.stringify(body), {
-    status: entry.status,
+}
+
+/** A JSON-RPC error response with the catalogue's HTTP status. */
+export function wireError(code: HttpWireErrorCode, options: WireErrorOptions = {}): Response {
+  return new Response(JSON.stringify(wireErrorMessage(code, options)), {
+    status: WireErrors[code].status,
     headers: { 'content-type': 'application/json', ...options.headers },
   });
 }
@@ -80,10 +86,23 @@ export function sessionNotFound(reason: Exclude<RejectionReason, 'missing'>, dep
   });
 }
 
-/** Errors the runtime raises in process, with stable codes. */
+/** In-process failures. The description is what the code means; each error's message says what happened. */
+export const RuntimeErrors = {
+  APP_REGISTER_FAILED: "the app's register() threw while building a server",
+  REHYDRATION_FAILED: 'replaying a stored session into a fresh SDK transport failed',
+  AUTH_REQUIRED: 'refused to listen beyond loopback without API keys',
+  API_KEYS_INVALID: 'an API key definition is malformed or unreadable',
+  STATE_KEY_INVALID: 'a state key is empty or too long',
+  STATE_VALUE_INVALID: 'a state value is not JSON-serialisable',
+  STATE_VALUE_TOO_LARGE: 'a state value is larger than the limit',
+} as const;
+
+export type DurableMcpErrorCode = keyof typeof RuntimeErrors;
+
+/** Errors the runtime raises in process, with a code from `RuntimeErrors`. */
 export class DurableMcpError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: DurableMcpErrorCode,
     message: string,
     options?: { cause?: unknown },
   ) {

@@ -1,4 +1,4 @@
-import type { StateRepository } from '../store/records.js';
+import type { StateRepository } from '../store/index.js';
 import type { KeyValueState } from './app.js';
 import { DurableMcpError } from './errors.js';
 

@@ -4,17 +4,20 @@
  * error as `cause` and its SQLSTATE as `sqlState`. Messages never contain a
  * password: URLs are redacted before they reach a message.
  */
-export type StoreErrorCode =
-  | 'STORE_CLOSED'
-  | 'STORE_LOCKED'
-  | 'STORE_UNREACHABLE'
-  | 'STORE_CONNECT_REJECTED'
-  | 'STORE_URL_INVALID'
-  | 'STORE_OPTIONS_INVALID'
-  | 'STORE_QUERY_FAILED'
-  | 'STORE_TIMEOUT'
-  | 'MIGRATION_INVALID'
-  | 'MIGRATION_FAILED';
+export const StoreErrors = {
+  STORE_CLOSED: 'the store was closed; nothing more is served from it',
+  STORE_LOCKED: 'another live process holds the PGlite data directory',
+  STORE_UNREACHABLE: 'the database could not be reached before the connect-retry budget ran out',
+  STORE_CONNECT_REJECTED: 'the database answered but refused the connection (credentials, missing database)',
+  STORE_URL_INVALID: 'the store URL is malformed or names an unknown engine',
+  STORE_OPTIONS_INVALID: 'an option passed to openStore is out of range',
+  STORE_QUERY_FAILED: 'a statement failed (SQLSTATE in `sqlState`)',
+  STORE_TIMEOUT: 'the database did not answer within its bound',
+  MIGRATION_INVALID: 'a migration list is malformed (versions, names)',
+  MIGRATION_FAILED: 'a migration statement failed; nothing of it was applied',
+} as const;
+
+export type StoreErrorCode = keyof typeof StoreErrors;
 
 export abstract class StoreError extends Error {
   abstract readonly code: StoreErrorCode;

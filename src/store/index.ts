@@ -8,6 +8,7 @@ export {
   StoreClosedError,
   StoreConnectRejectedError,
   StoreError,
+  StoreErrors,
   StoreLockedError,
   StoreOptionsInvalidError,
   StoreQueryError,

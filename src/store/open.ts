@@ -31,6 +31,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     try {
       await connectWithRetry(db, location.url, plan, options.pool?.connectionTimeoutMs, logger);
     } catch (error) {
+      // The connect error is what the caller needs; a failure closing a half-open engine adds nothing to it.
       await db.close().catch(() => {});
       throw error;
     }
@@ -39,6 +40,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   try {
     await migrate(db, CORE_NAMESPACE, CORE_MIGRATIONS, logger);
   } catch (error) {
+    // The migration error is what the caller needs; a failure closing the engine adds nothing to it.
     await db.close().catch(() => {});
     throw error;
   }

@@ -38,6 +38,8 @@ export interface SessionStatus {
 
 export interface SweptSession {
   id: string;
+  principal: string;
+  protocolVersion: string;
   createdAt: Date;
   /** true: removed for idle expiry; false: removed after its post-termination retention. */
   expired: boolean;

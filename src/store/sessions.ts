@@ -137,7 +137,7 @@ export class SqlSessionRepository implements SessionRepository {
     if (!(limit > 0)) return [];
     // One statement, hence one transaction. SKIP LOCKED lets several instances sweep at once
     // without queueing on each other's rows (or on a session being touched right now).
-    const res = await this.#db.query<{ id: string; created_at: Date; expired: boolean }>(
+    const res = await this.#db.query<{ id: string; principal: string; protocol_version: string; created_at: Date; expired: boolean }>(
       `WITH doomed AS (
          SELECT id FROM durable_mcp_sessions
          WHERE expires_at < $1::timestamptz OR terminated_at < $2::timestamptz
@@ -149,10 +149,10 @@ export class SqlSessionRepository implements SessionRepository {
          DELETE FROM durable_mcp_state AS st USING doomed AS d WHERE st.scope = 'session:' || d.id
        )
        DELETE FROM durable_mcp_sessions AS s USING doomed AS d WHERE s.id = d.id
-       RETURNING s.id, s.created_at, s.terminated_at IS NULL AS expired`,
+       RETURNING s.id, s.principal, s.protocol_version, s.created_at, s.terminated_at IS NULL AS expired`,
       [now.toISOString(), terminatedBefore.toISOString(), Math.floor(limit)],
     );
-    return res.rows.map((r) => ({ id: r.id, createdAt: r.created_at, expired: r.expired }));
+    return res.rows.map((r) => ({ id: r.id, principal: r.principal, protocolVersion: r.protocol_version, createdAt: r.created_at, expired: r.expired }));
   }
 
   async count(): Promise<number> {

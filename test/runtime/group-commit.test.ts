@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { openStore, type SessionStatus, type Store, type StoredEvent } from '../../src/store/index.js';
 import { EventWriter } from '../../src/runtime/events/event-writer.js';
-import { StatusChecks } from '../../src/runtime/legacy/status-checks.js';
+import { StatusChecks } from '../../src/runtime/sessions/status-checks.js';
 import { newSession } from '../store/helpers.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 

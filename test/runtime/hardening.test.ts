@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { internalsOf } from '../../src/runtime/internals.js';
 import { startInProcess, type InProcess } from '../support/in-process.js';
 import { JSON_AND_SSE, messagesOf, openSession, post } from '../support/http.js';
 
@@ -66,12 +67,12 @@ describe('hardening: requests that once answered 500 or hung', () => {
     const refused = answers.find((x) => x.status === 400);
     assert.ok(ran && refused, `statuses: ${answers.map((x) => x.status).join(', ')}`);
     assert.deepEqual((ran.messages.find((m) => m.id === 7)!.result as { content: Array<{ text: string }> }).content[0]!.text, 'slept 400');
-    const error = refused.messages[0]!.error as { message: string; data: { reason: string } };
+    const error = refused.messages[0]!.error as { message: string; data: unknown };
     assert.equal(refused.messages[0]!.id, 7);
     assert.match(error.message, /already in flight/);
-    assert.equal(error.data.reason, 'request_id_in_flight');
+    assert.equal((error.data as unknown as { code: string }).code, 'REQUEST_ID_IN_FLIGHT');
     // Nothing is left running, so the id is free again and the session is idle.
-    assert.equal(s.server.sessions.peek(session)?.requestsInFlight, 0);
+    assert.equal(internalsOf(s.server).sessions.peek(session)?.requestsInFlight, 0);
     const again = await call();
     assert.equal(again.status, 200);
     await again.text();
@@ -89,7 +90,7 @@ describe('hardening: requests that once answered 500 or hung', () => {
     const res = await post(s.url, body, { sessionId: session, protocolVersion: '2025-11-25' });
     assert.equal(res.status, 200);
     await res.text();
-    assert.equal(s.server.sessions.peek(session)?.requestsInFlight, 0);
+    assert.equal(internalsOf(s.server).sessions.peek(session)?.requestsInFlight, 0);
   });
 
   test('a NUL character in what a session record keeps (initialize params, a subscription) is a 400, not a store outage', async () => {

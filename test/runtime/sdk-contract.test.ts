@@ -5,8 +5,9 @@ import { after, describe, test } from 'node:test';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { isLegacyRequest, PROTOCOL_VERSION_META_KEY } from '@modelcontextprotocol/server';
 import { isPlainLegacy } from '../../src/runtime/http/mcp-endpoint.js';
-import { openStore } from '../../src/store/open.js';
-import type { Store } from '../../src/store/store.js';
+import { openStore, type Store } from '../../src/store/index.js';
+import { internalsOf } from '../../src/runtime/internals.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { startInProcess, type InProcess } from '../support/in-process.js';
 import { messagesOf, openSession, post } from '../support/http.js';
 
@@ -49,7 +50,7 @@ describe('SDK contract for session rebuild', () => {
     await client.connect(transport);
     await client.setLoggingLevel('warning');
     const id = transport.sessionId!;
-    const original = first.server.sessions.peek(id)!.server.server;
+    const original = appServerOf(first, id);
     const expected = {
       capabilities: original.getClientCapabilities(),
       version: original.getClientVersion(),
@@ -70,11 +71,11 @@ describe('SDK contract for session rebuild', () => {
     const errMsgs = await messagesOf(errRes);
     assert.ok(errMsgs.some((m) => m.method === 'notifications/message'), 'error passes the replayed level');
 
-    const rebuilt = second.server.sessions.peek(id)!;
+    const rebuilt = internalsOf(second.server).sessions.peek(id)!;
     assert.equal(rebuilt.transport.sessionId, id);
-    assert.deepEqual(rebuilt.server.server.getClientCapabilities(), expected.capabilities);
-    assert.deepEqual(rebuilt.server.server.getClientVersion(), expected.version);
-    assert.equal(rebuilt.server.server.getNegotiatedProtocolVersion(), expected.negotiated);
+    assert.deepEqual(appServerOf(second, id).getClientCapabilities(), expected.capabilities);
+    assert.deepEqual(appServerOf(second, id).getClientVersion(), expected.version);
+    assert.equal(appServerOf(second, id).getNegotiatedProtocolVersion(), expected.negotiated);
     assert.equal(second.events('session_rehydrated').length, 1);
   });
 
@@ -83,12 +84,12 @@ describe('SDK contract for session rebuild', () => {
     servers.push(s);
     const ids: string[] = [];
     for (let i = 0; i < 12; i++) ids.push(await openSession(s.url));
-    assert.ok(s.server.sessions.liveCount <= 5, `live sessions: ${s.server.sessions.liveCount}`);
+    assert.ok(internalsOf(s.server).sessions.liveCount <= 5, `live sessions: ${internalsOf(s.server).sessions.liveCount}`);
     const res = await post(s.url, { jsonrpc: '2.0', id: 1, method: 'ping' }, { sessionId: ids[0] });
     assert.equal(res.status, 200);
     await res.text();
     assert.equal(s.events('session_rehydrated').length, 1);
-    assert.ok(s.server.sessions.liveCount <= 5);
+    assert.ok(internalsOf(s.server).sessions.liveCount <= 5);
 
     // A session with an open standalone stream is busy: filling the cache around it never cuts the stream.
     const pinned = ids[1]!;
@@ -97,7 +98,7 @@ describe('SDK contract for session rebuild', () => {
     assert.equal(stream.status, 200);
     const rebuiltBefore = s.events('session_rehydrated').length;
     for (let i = 0; i < 8; i++) await openSession(s.url);
-    assert.ok(s.server.sessions.peek(pinned), 'the streaming session stayed live');
+    assert.ok(internalsOf(s.server).sessions.peek(pinned), 'the streaming session stayed live');
     const ping = await post(s.url, { jsonrpc: '2.0', id: 2, method: 'ping' }, { sessionId: pinned });
     assert.equal(ping.status, 200);
     await ping.text();
@@ -155,3 +156,9 @@ describe('SDK contract for the era fast path', () => {
     assert.equal(await isLegacyRequest(request(declined[0]![1]), declined[0]![0]), false);
   });
 });
+
+/** The SDK server behind a live session of the test app (its McpServer's low-level Server). */
+function appServerOf(s: InProcess, id: string) {
+  const backend = internalsOf(s.server).sessions.peek(id)!.backend as unknown as { server: McpServer };
+  return backend.server.server;
+}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineApp } from '../../runtime/app.js';
+import { defineApp } from '../../index.js';
 
 /**
  * The smallest useful durable app: notes kept in per-session state and a

@@ -4,7 +4,7 @@
  * call instead. Anything else is ours: logged, and answered without internals.
  */
 import type { CallToolResult } from '@modelcontextprotocol/server';
-import type { AppLogger } from '../../runtime/app.js';
+import type { AppLogger } from '../../index.js';
 
 export class MemoryError extends Error {
   constructor(message: string) {

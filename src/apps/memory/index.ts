@@ -4,7 +4,7 @@
  * versioned contexts per project. Built only on the public app contract:
  * its tables through ctx.db and its own migrations, identity from ctx.
  */
-import { defineApp } from '../../runtime/app.js';
+import { defineApp } from '../../index.js';
 import { migrations } from './migrations.js';
 import { registerContextTools } from './tools/contexts.js';
 import { registerDiscoveryTools } from './tools/discovery.js';

@@ -20,7 +20,7 @@
  *   transaction, one now()), so restore_context can undo exactly that batch,
  *   once: it is cleared by the restore, which keeps restore idempotent.
  */
-import type { DurableApp } from '../../runtime/app.js';
+import type { DurableApp } from '../../index.js';
 
 type Migration = NonNullable<DurableApp['migrations']>[number];
 

@@ -2,7 +2,7 @@
  * What the repositories need from the database, derived from the public app
  * contract so the app never reaches into the store's own modules.
  */
-import type { AppDatabase } from '../../runtime/app.js';
+import type { AppDatabase } from '../../index.js';
 
 /** The database itself or an open transaction. */
 export type Sql = Pick<AppDatabase, 'query'>;

@@ -1,4 +1,4 @@
-import type { Store } from '../../store/store.js';
+import type { Store } from '../../store/index.js';
 
 /** NOTIFY payloads stop at 8000 bytes; leave room for the envelope. */
 const INLINE_LIMIT = 7000;
@@ -53,6 +53,7 @@ export class ClusterBus {
   }
 
   async close(): Promise<void> {
+    // Unlistening fails only when the listening connection is already gone, which ends the listen as well.
     await this.unlisten?.().catch(() => {});
   }
 

@@ -1,4 +1,4 @@
-import type { EventRepository, StoredEvent } from '../../store/records.js';
+import type { EventRepository, StoredEvent } from '../../store/index.js';
 
 export interface EventWriterOptions {
   /** Most events inserted by one statement. */

@@ -1,5 +1,5 @@
 import type { EventStore, JSONRPCMessage } from '@modelcontextprotocol/server';
-import type { EventRepository } from '../../store/records.js';
+import type { EventRepository } from '../../store/index.js';
 import type { EventWriter } from './event-writer.js';
 
 /**

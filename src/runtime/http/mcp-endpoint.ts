@@ -1,150 +1,65 @@
-import {
-  isJsonContentType,
-  isLegacyRequest,
-  PROTOCOL_VERSION_META_KEY,
-  readRequestBody,
-  type AuthInfo,
-  type McpHttpHandler,
-} from '@modelcontextprotocol/server';
-import { failureResponse, sessionNotFound, wireError, type RejectionReason } from '../errors.js';
-import { onBodyDone } from '../legacy/live-session.js';
-import { isSessionIdShape, presentedId } from '../legacy/session-id.js';
-import type { SessionRelay } from '../cluster/session-relay.js';
-import type { SessionManager } from '../legacy/session-manager.js';
+import { isJsonContentType, isLegacyRequest, PROTOCOL_VERSION_META_KEY, readRequestBody, type AuthInfo } from '@modelcontextprotocol/server';
+import { failureResponse, wireError } from '../errors.js';
+import type { InFlight } from '../in-flight.js';
+import type { ModernHandler } from '../modern/modern-handler.js';
+import type { LegacyService } from '../sessions/serve.js';
+import { onBodyDone } from '../web/body-done.js';
 import { rpcMethodOf, type RequestFields } from './request-log.js';
 
 export interface McpEndpointOptions {
-  sessions: SessionManager;
-  relay: SessionRelay;
-  modern: McpHttpHandler;
-  deploymentId: string;
+  legacy: LegacyService;
+  modern: ModernHandler;
   maxBodyBytes: number;
-  /** Remembers the parsed body of a modern request so the server factory can read its `_meta`. */
-  modernBodies: WeakMap<Request, unknown>;
-  onRejected?: (reason: RejectionReason, sessionId: string | undefined) => void;
-  onError?: (error: unknown) => void;
-  /**
-   * What drain waits for besides the sessions' own in-flight requests:
-   * modern exchanges until their body is done, and legacy requests still on
-   * their way to a session (store lookup, rebuild) that no session counts yet.
-   */
-  inFlight: { modern: number; arriving: number };
+  /** Every exchange is counted here until its answer is complete; the drain waits for the count. */
+  inFlight: InFlight;
+  /** A failure inside durable-mcp (logged; the client gets failureResponse's answer). */
+  onError: (error: unknown) => void;
 }
 
 export type McpEndpoint = (request: Request, principal: string, authInfo: AuthInfo | undefined, fields: RequestFields) => Promise<Response>;
 
 /**
- * `/mcp`: one endpoint, two eras. The body is read and parsed once, here;
- * the SDK's own classifier then decides the era from it, and both the modern
- * handler and the legacy transports get the parsed body instead of re-reading.
+ * `/mcp`: one endpoint, two eras. The HTTP part only: method, content type,
+ * the body read and parsed once, the era decided from it (the SDK's own
+ * classifier, after a fast path for plain legacy messages), then the legacy
+ * service (durable sessions) or the modern handler, both given the parsed
+ * body instead of re-reading it.
  */
 export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
-  const { sessions, modern, deploymentId, maxBodyBytes } = options;
+  const { legacy, modern, maxBodyBytes, inFlight } = options;
 
-  const failure = (error: unknown): Response => {
-    options.onError?.(error);
-    return failureResponse(error);
+  /** Counts the exchange until its answer is complete: at once for a plain answer, at the end of its body for a stream. */
+  const counted = async (work: () => Promise<Response>, streamsAreWork: boolean): Promise<Response> => {
+    const leave = inFlight.enter();
+    let response: Response;
+    try {
+      response = await work();
+    } catch (error) {
+      leave();
+      options.onError(error);
+      return failureResponse(error);
+    }
+    if (!streamsAreWork || !(response.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
+      leave();
+      return response;
+    }
+    return onBodyDone(response, leave);
   };
-
-  const missingSession = (fields: RequestFields): Response => {
-    fields.rejection = 'missing';
-    options.onRejected?.('missing', undefined);
-    return wireError('SESSION_REQUIRED');
-  };
-
-  async function legacy(
-    request: Request,
-    body: unknown,
-    principal: string,
-    authInfo: AuthInfo | undefined,
-    fields: RequestFields,
-  ): Promise<Response> {
-    const messages: unknown[] = Array.isArray(body) ? body : [body];
-    const init = messages.find(isInitialize);
-    if (init) {
-      if (typeof init.params !== 'object' || init.params === null || Array.isArray(init.params)) {
-        return wireError('INVALID_REQUEST', {
-          message: 'Invalid Request: initialize needs params { protocolVersion, capabilities, clientInfo }',
-          id: typeof init.id === 'string' || typeof init.id === 'number' ? init.id : null,
-        });
-      }
-      if (messages.length > 1) {
-        return wireError('INVALID_REQUEST', { message: 'Invalid Request: initialize must be sent alone, not in a batch' });
-      }
-      if (containsNul(init.params)) return unstorable('initialize params', init.id);
-      // A client re-initializing may still send its old id: it asks for a new session, so the header is ignored.
-      return sessions.create(request, init as { params: Record<string, unknown> }, principal, authInfo);
-    }
-    const id = request.headers.get('mcp-session-id');
-    if (!id) return missingSession(fields);
-    fields.sessionId = presentedId(id);
-    if (!isSessionIdShape(id)) {
-      fields.rejection = 'unknown';
-      options.onRejected?.('unknown', fields.sessionId);
-      return sessionNotFound('unknown', deploymentId);
-    }
-
-    if (request.method === 'DELETE') {
-      const outcome = await sessions.terminate(id, principal);
-      if (!outcome.ok) {
-        fields.rejection = outcome.reason;
-        return sessionNotFound(outcome.reason, deploymentId);
-      }
-      return new Response(null, { status: 200 });
-    }
-
-    const resolved = await sessions.resolve(id, principal, authInfo);
-    if (!resolved.ok) {
-      fields.rejection = resolved.reason;
-      return sessionNotFound(resolved.reason, deploymentId);
-    }
-    const session = resolved.session;
-    if (Array.isArray(body)) {
-      if (!session.allowsBatches) {
-        return wireError('INVALID_REQUEST', {
-          message: `Invalid Request: JSON-RPC batches are not part of protocol ${session.protocolVersion}; send one message per request`,
-        });
-      }
-      if (body.length === 0) return wireError('INVALID_REQUEST', { message: 'Invalid Request: empty batch' });
-    }
-    let forward: unknown = body;
-    if (messages.some(isResponse)) {
-      // Replies to sampling/elicitation requests another instance is waiting for go there, through PostgreSQL.
-      const local = await options.relay.routeReplies(session, messages);
-      if (local.length === 0) return new Response(null, { status: 202 });
-      forward = Array.isArray(body) ? local : local[0];
-    }
-    const remembered = messages.filter(isRemembered);
-    const refused = remembered.find((message) => containsNul(message.params));
-    if (refused) return unstorable(`${refused.method} params`, (refused as { id?: unknown }).id);
-    for (const message of remembered) await sessions.remember(session, message);
-    return session.handle(request, forward, authInfo);
-  }
 
   return async (request, principal, authInfo, fields) => {
     const method = request.method;
     if (method === 'GET' || method === 'DELETE') {
       fields.era = 'legacy';
-      options.inFlight.arriving += 1;
-      try {
-        return await legacy(request, undefined, principal, authInfo, fields);
-      } catch (error) {
-        return failure(error);
-      } finally {
-        options.inFlight.arriving -= 1;
-      }
+      // A standalone GET stream is not work to wait for: the drain closes it and the client reconnects elsewhere.
+      return counted(() => legacy.serve(request, undefined, principal, authInfo, fields), false);
     }
-    if (method !== 'POST') {
-      return wireError('METHOD_NOT_ALLOWED', { headers: { allow: 'GET, POST, DELETE' } });
-    }
+    if (method !== 'POST') return wireError('METHOD_NOT_ALLOWED', { headers: { allow: 'GET, POST, DELETE' } });
     if (!isJsonContentType(request.headers.get('content-type'))) return wireError('UNSUPPORTED_MEDIA_TYPE');
 
     let text: string;
     try {
       const read = await readRequestBody(request, maxBodyBytes);
-      if (read.tooLarge) {
-        return wireError('BODY_TOO_LARGE', { message: `Payload too large: request bodies are limited to ${maxBodyBytes} bytes` });
-      }
+      if (read.tooLarge) return wireError('BODY_TOO_LARGE', { message: `Payload too large: request bodies are limited to ${maxBodyBytes} bytes` });
       text = read.text;
     } catch {
       return wireError('INVALID_REQUEST', { message: 'Invalid Request: the request body could not be read' });
@@ -159,35 +74,12 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       return wireError('INVALID_REQUEST', { message: 'Invalid Request: the body must be a JSON-RPC message object' });
     }
     fields.rpcMethod = rpcMethodOf(body);
-
-    if (!(isPlainLegacy(request, body) || (await isLegacyRequest(request, body, { maxRequestBodySize: maxBodyBytes })))) {
-      fields.era = 'modern';
-      options.modernBodies.set(request, body);
-      options.inFlight.modern += 1;
-      let response: Response;
-      try {
-        response = await modern.fetch(request, { parsedBody: body, ...(authInfo && { authInfo }) });
-      } catch (error) {
-        options.inFlight.modern -= 1;
-        throw error;
-      }
-      if (!(response.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
-        options.inFlight.modern -= 1;
-        return response;
-      }
-      return onBodyDone(response, () => {
-        options.inFlight.modern -= 1;
-      });
+    if (isPlainLegacy(request, body) || (await isLegacyRequest(request, body, { maxRequestBodySize: maxBodyBytes }))) {
+      fields.era = 'legacy';
+      return counted(() => legacy.serve(request, body, principal, authInfo, fields), true);
     }
-    fields.era = 'legacy';
-    options.inFlight.arriving += 1;
-    try {
-      return await legacy(request, body, principal, authInfo, fields);
-    } catch (error) {
-      return failure(error);
-    } finally {
-      options.inFlight.arriving -= 1;
-    }
+    fields.era = 'modern';
+    return counted(() => modern.fetch(request, body, authInfo), true);
   };
 }
 
@@ -215,42 +107,3 @@ export function isPlainLegacy(request: Request, body: unknown): boolean {
 
 /** The first protocol revision of the modern (stateless, envelope-carrying) era. */
 const FIRST_MODERN_VERSION = '2026-07-28';
-
-/** What the session record keeps must be storable: PostgreSQL text and jsonb refuse U+0000. */
-function unstorable(what: string, id: unknown): Response {
-  return wireError('INVALID_PARAMS', {
-    message: `Invalid params: the ${what} contain a NUL character (U+0000), which this server cannot store; remove it`,
-    id: typeof id === 'string' || typeof id === 'number' ? id : null,
-  });
-}
-
-/** Whether any string in a parsed JSON value contains U+0000. Iterative: a deeply nested body must not overflow the stack. */
-export function containsNul(value: unknown): boolean {
-  const pending: unknown[] = [value];
-  while (pending.length > 0) {
-    const next = pending.pop();
-    if (typeof next === 'string') {
-      if (next.includes('\u0000')) return true;
-    } else if (typeof next === 'object' && next !== null) {
-      for (const [key, child] of Object.entries(next)) {
-        if (key.includes('\u0000')) return true;
-        pending.push(child);
-      }
-    }
-  }
-  return false;
-}
-
-function isInitialize(message: unknown): message is { method: 'initialize'; params?: unknown; id?: unknown } {
-  return typeof message === 'object' && message !== null && (message as { method?: unknown }).method === 'initialize';
-}
-
-function isResponse(message: unknown): boolean {
-  return typeof message === 'object' && message !== null && !('method' in message) && ('result' in message || 'error' in message);
-}
-
-function isRemembered(message: unknown): message is { method: string; params?: unknown } {
-  if (typeof message !== 'object' || message === null) return false;
-  const method = (message as { method?: unknown }).method;
-  return method === 'logging/setLevel' || method === 'resources/subscribe' || method === 'resources/unsubscribe';
-}

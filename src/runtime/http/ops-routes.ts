@@ -1,14 +1,14 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Hono } from 'hono';
 import { hashToken } from '../auth/api-keys.js';
-import { isSessionIdShape, presentedId } from '../legacy/session-id.js';
-import type { SessionManager } from '../legacy/session-manager.js';
+import type { SessionRegistry } from '../sessions/registry.js';
+import { isSessionIdShape, presentedId } from '../sessions/session-id.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { AuthVariables } from './guards.js';
 
 export interface OpsRouteOptions {
   metrics: Metrics;
-  sessions: SessionManager;
+  sessions: Pick<SessionRegistry, 'inspect'>;
   deploymentId: string;
   isDraining: () => boolean;
   /** Resolves when the store answers within its bound. */

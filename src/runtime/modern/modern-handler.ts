@@ -1,24 +1,30 @@
-import { CLIENT_INFO_META_KEY, createMcpHandler, type McpHttpHandler, type ServerEventBus } from '@modelcontextprotocol/server';
-import { ANONYMOUS } from '../http/guards.js';
-import { clientIdentityOf, type ServerBuilder } from '../server-builder.js';
+import { CLIENT_INFO_META_KEY, createMcpHandler, type AuthInfo, type ServerEventBus } from '@modelcontextprotocol/server';
+import { clientIdentityOf, type ServerBuilder } from '../app-server.js';
+import { ANONYMOUS } from '../auth/principal.js';
+
+/** What serves 2026-07-28 requests: stateless, any instance. The endpoint gives it the already parsed body. */
+export interface ModernHandler {
+  fetch(request: Request, body: unknown, authInfo: AuthInfo | undefined): Promise<Response>;
+  close(): Promise<void>;
+}
 
 export interface ModernHandlerOptions {
   maxBodyBytes: number;
-  /** Parsed bodies by request, filled by the endpoint (the SDK passes the factory the Request, not the body). */
-  bodies: WeakMap<Request, unknown>;
   bus?: ServerEventBus;
   onerror?: (error: Error) => void;
 }
 
 /**
- * 2026-07-28 requests: stateless, any instance, served by the SDK's own
- * handler. Legacy traffic never reaches it (`legacy: 'reject'`): the endpoint
- * routes that to durable sessions first.
+ * An app's 2026-07-28 requests, served by the SDK's own handler with a fresh
+ * McpServer per request. Legacy traffic never reaches it (`legacy: 'reject'`):
+ * the endpoint routes that to durable sessions first.
  */
-export function createModernHandler(build: ServerBuilder, options: ModernHandlerOptions): McpHttpHandler {
-  return createMcpHandler(
+export function appModernHandler(build: ServerBuilder, options: ModernHandlerOptions): ModernHandler {
+  // The SDK hands the server factory the Request, not the body: the body is found again by its request.
+  const bodies = new WeakMap<Request, unknown>();
+  const handler = createMcpHandler(
     (ctx) => {
-      const body = ctx.requestInfo ? options.bodies.get(ctx.requestInfo) : undefined;
+      const body = ctx.requestInfo ? bodies.get(ctx.requestInfo) : undefined;
       const client = clientIdentityOf(metaOf(body)?.[CLIENT_INFO_META_KEY]);
       return build({ era: 'modern', principal: ctx.authInfo?.clientId ?? ANONYMOUS, ...(client && { client }) });
     },
@@ -29,6 +35,13 @@ export function createModernHandler(build: ServerBuilder, options: ModernHandler
       ...(options.onerror && { onerror: options.onerror }),
     },
   );
+  return {
+    fetch(request, body, authInfo) {
+      bodies.set(request, body);
+      return handler.fetch(request, { parsedBody: body, ...(authInfo && { authInfo }) });
+    },
+    close: () => handler.close(),
+  };
 }
 
 function metaOf(body: unknown): Record<string, unknown> | undefined {

@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { PoolStats } from '../../store/database.js';
+import type { PoolStats } from '../../store/index.js';
 
 /**
  * Every metric durable-mcp exports, in one registry per server (so several
@@ -14,6 +14,7 @@ export interface Metrics {
   readonly sessionsExpired: Counter;
   readonly sessionsTerminated: Counter;
   readonly sessionsEvicted: Counter;
+  readonly sessionTransitions: Counter<'from' | 'to'>;
   readonly sessionsLive: Gauge;
   readonly sessionLifetime: Histogram;
   readonly httpRequests: Counter<'method' | 'status'>;
@@ -88,6 +89,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: 'durable_mcp_sessions_rejected_total',
       help: 'Requests whose session id was not served, by reason (unknown, expired, terminated, wrong_principal, missing) and HTTP status.',
       labelNames: ['reason', 'status'],
+      registers,
+    }),
+    sessionTransitions: new Counter({
+      name: 'durable_mcp_session_transitions_total',
+      help: 'Changes of session state in this process (see the session life in src/runtime/sessions/states.ts).',
+      labelNames: ['from', 'to'],
       registers,
     }),
     sessionsExpired: new Counter({ name: 'durable_mcp_sessions_expired_total', help: 'Sessions removed by the sweeper after idle expiry.', registers }),

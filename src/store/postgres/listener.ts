@@ -84,6 +84,7 @@ export class PgListener {
     this.#ready.clear();
     const client = this.#client ?? (await this.#connecting?.catch(() => undefined));
     this.#client = undefined;
+    // A connection being discarded: its end() failing means it was already gone.
     await client?.end().catch(() => {});
   }
 
@@ -94,6 +95,7 @@ export class PgListener {
       (client) => {
         this.#connecting = undefined;
         if (this.#state === 'closed') {
+          // Closed while connecting: discard the new connection; nothing listens on it yet.
           void client.end().catch(() => {});
           throw new StoreClosedError();
         }
@@ -116,6 +118,7 @@ export class PgListener {
     try {
       await client.connect();
     } catch (error) {
+      // The connect error is reported below; the failed connection is discarded.
       await client.end().catch(() => {});
       throw error;
     }
@@ -140,6 +143,7 @@ export class PgListener {
     if (client !== this.#client) return; // a stale client, or this loss was already handled
     this.#client = undefined;
     clearInterval(this.#heartbeat);
+    // The broken connection is discarded and replaced; the warning below and the reconnect loop report what matters.
     void client.end().catch(() => {});
     if (this.#state === 'closed') return;
     this.#state = 'reconnecting';
@@ -167,6 +171,7 @@ export class PgListener {
         for (const channel of missing) listened.add(channel);
       }
     } catch (error) {
+      // Discarded after a failed reconnect; the failure is logged below and retried.
       await client?.end().catch(() => {});
       if (this.#state === 'closed') return;
       const message = error instanceof Error ? error.message : String(error);
@@ -175,6 +180,7 @@ export class PgListener {
       return;
     }
     if (this.#state === 'closed') {
+      // Closed meanwhile: nothing will listen on this connection.
       await client.end().catch(() => {});
       return;
     }

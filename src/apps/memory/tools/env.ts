@@ -1,6 +1,6 @@
 /** What every memory tool gets from the app context, fixed once per server build. */
 import type { ToolAnnotations } from '@modelcontextprotocol/server';
-import type { AppDatabase, AppLogger } from '../../../runtime/app.js';
+import type { AppDatabase, AppLogger } from '../../../index.js';
 import type { Caller } from '../sql.js';
 
 export interface ToolEnv {

@@ -1,4 +1,4 @@
-import type { SessionRepository, SessionTouch } from '../../store/records.js';
+import type { SessionRepository, SessionTouch } from '../../store/index.js';
 
 /**
  * Batches last-active updates: a request on a live session only marks it

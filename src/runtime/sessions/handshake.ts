@@ -1,8 +1,7 @@
 import type { AuthInfo } from '@modelcontextprotocol/server';
-import type { SessionRecord } from '../../store/records.js';
+import type { SessionRecord } from '../../store/index.js';
 import { DurableMcpError } from '../errors.js';
-import { internalRequest, responseOf } from './internal-request.js';
-import type { LiveSession } from './live-session.js';
+import { internalRequest, responseOf, type InternalTarget } from './internal-request.js';
 
 /**
  * Rebuilds a session in a fresh process by replaying its handshake through the
@@ -17,23 +16,25 @@ import type { LiveSession } from './live-session.js';
  *
  * Side effect to know about: an app's `oninitialized` callback runs again.
  */
-export async function replayHandshake(live: LiveSession, record: SessionRecord, authInfo: AuthInfo | undefined): Promise<void> {
-  const session = { id: record.id, protocolVersion: record.protocolVersion };
+export async function replayHandshake(
+  target: InternalTarget,
+  record: Pick<SessionRecord, 'initializeParams' | 'logLevel' | 'subscriptions'>,
+  authInfo: AuthInfo | undefined): Promise<void> {
   const init = await internalRequest(
-    live.transport,
+    target,
     { jsonrpc: '2.0', id: 'durable-mcp/rehydrate/initialize', method: 'initialize', params: record.initializeParams },
-    undefined,
+    false,
     authInfo,
   );
   await expectResult(init, 'initialize');
-  const initialized = await internalRequest(live.transport, { jsonrpc: '2.0', method: 'notifications/initialized' }, session, authInfo);
+  const initialized = await internalRequest(target, { jsonrpc: '2.0', method: 'notifications/initialized' }, true, authInfo);
   await initialized.body?.cancel();
   if (initialized.status !== 202) throw replayFailed('notifications/initialized', `HTTP ${initialized.status}`);
   if (record.logLevel) {
     const level = await internalRequest(
-      live.transport,
+      target,
       { jsonrpc: '2.0', id: 'durable-mcp/rehydrate/level', method: 'logging/setLevel', params: { level: record.logLevel } },
-      session,
+      true,
       authInfo,
     );
     await expectResult(level, 'logging/setLevel');
@@ -41,9 +42,9 @@ export async function replayHandshake(live: LiveSession, record: SessionRecord, 
   for (const [i, uri] of record.subscriptions.entries()) {
     // An app without a subscribe handler answers an error; the subscription simply stays unserved, as before the restart.
     const sub = await internalRequest(
-      live.transport,
+      target,
       { jsonrpc: '2.0', id: `durable-mcp/rehydrate/subscribe/${i}`, method: 'resources/subscribe', params: { uri } },
-      session,
+      true,
       authInfo,
     );
     await sub.text();

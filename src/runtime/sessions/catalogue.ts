@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AuthInfo } from '@modelcontextprotocol/server';
-import type { LiveSession } from './live-session.js';
-import { internalRequest, responseOf } from './internal-request.js';
+import { internalRequest, responseOf, type InternalTarget } from './internal-request.js';
 
 export type ListKind = 'tools' | 'prompts' | 'resources';
 
@@ -28,12 +27,11 @@ export class Catalogue {
   }
 }
 
-export async function listCatalogue(live: LiveSession, authInfo: AuthInfo | undefined): Promise<Catalogue> {
-  const session = { id: live.id, protocolVersion: live.protocolVersion };
+export async function listCatalogue(target: InternalTarget, authInfo: AuthInfo | undefined): Promise<Catalogue> {
   const hashes = {} as Record<ListKind, string>;
   const annotations = new Map<string, { readOnlyHint?: boolean; idempotentHint?: boolean }>();
   for (const kind of ['tools', 'prompts', 'resources'] as const) {
-    const response = await internalRequest(live.transport, { jsonrpc: '2.0', id: `durable-mcp/catalogue/${kind}`, method: `${kind}/list` }, session, authInfo);
+    const response = await internalRequest(target, { jsonrpc: '2.0', id: `durable-mcp/catalogue/${kind}`, method: `${kind}/list` }, true, authInfo);
     const message = await responseOf(response);
     // An app without prompts or resources answers method-not-found: that is an empty list.
     const items = (message?.result?.[kind] as Array<Record<string, unknown>> | undefined) ?? [];

@@ -6,23 +6,31 @@ import type { AuthInfo, JSONRPCMessage, WebStandardStreamableHTTPServerTransport
  * client's request takes. Their ids start with `durable-mcp/` so they are
  * never mistaken for a client's.
  */
+/** The session a runtime request goes to. */
+export interface InternalTarget {
+  id: string;
+  protocolVersion: string;
+  transport: WebStandardStreamableHTTPServerTransport;
+}
+
 export function internalRequest(
-  transport: WebStandardStreamableHTTPServerTransport,
+  target: InternalTarget,
   message: JSONRPCMessage,
-  session: { id: string; protocolVersion: string } | undefined,
+  /** False for initialize, which carries no session headers. */
+  withSession: boolean,
   authInfo: AuthInfo | undefined,
 ): Promise<Response> {
   const headers: Record<string, string> = {
     accept: 'application/json, text/event-stream',
     'content-type': 'application/json',
   };
-  if (session) {
-    headers['mcp-session-id'] = session.id;
-    headers['mcp-protocol-version'] = session.protocolVersion;
+  if (withSession) {
+    headers['mcp-session-id'] = target.id;
+    headers['mcp-protocol-version'] = target.protocolVersion;
   }
   // The body travels as parsedBody; the Request only carries headers for the transport's checks.
   const request = new Request('http://durable-mcp.internal/mcp', { method: 'POST', headers });
-  return transport.handleRequest(request, { parsedBody: message, ...(authInfo && { authInfo }) });
+  return target.transport.handleRequest(request, { parsedBody: message, ...(authInfo && { authInfo }) });
 }
 
 /** The JSON-RPC response in a (JSON or SSE) body: `{ result }` or `{ error }`, or undefined when there is none. */

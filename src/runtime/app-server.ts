@@ -1,7 +1,8 @@
 import { McpServer } from '@modelcontextprotocol/server';
-import type { Store } from '../store/store.js';
+import type { Store } from '../store/index.js';
 import type { AppContext, AppDatabase, AppLogger, ChangeNotifier, ClientIdentity, DurableApp, Era } from './app.js';
 import { DurableMcpError } from './errors.js';
+import { mcpServerBackend, type SessionBackendFactory } from './sessions/backend.js';
 import { principalScope, scopedState, sessionScope } from './state.js';
 
 export interface BuildRequest {
@@ -65,4 +66,9 @@ export function clientIdentityOf(info: unknown): ClientIdentity | undefined {
   const { name, version } = info as { name?: unknown; version?: unknown };
   if (typeof name !== 'string' || name.length === 0 || name.length > 200) return undefined;
   return typeof version === 'string' ? { name, version: version.slice(0, 100) } : { name };
+}
+
+/** An app's servers as durable-session backends: one McpServer per session. */
+export function appSessionBackends(build: ServerBuilder): SessionBackendFactory {
+  return async (request) => mcpServerBackend(await build({ era: 'legacy', ...request }));
 }

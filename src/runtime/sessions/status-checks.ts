@@ -1,4 +1,4 @@
-import type { SessionRepository, SessionStatus } from '../../store/records.js';
+import type { SessionRepository, SessionStatus } from '../../store/index.js';
 
 interface Batch {
   ids: Set<string>;

@@ -1,5 +1,5 @@
-import type { SweptSession } from '../../store/records.js';
-import type { Store } from '../../store/store.js';
+import type { SweptSession } from '../../store/index.js';
+import type { Store } from '../../store/index.js';
 
 export interface SweeperOptions {
   intervalMs: number;

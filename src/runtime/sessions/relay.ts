@@ -1,7 +1,7 @@
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
-import type { LiveSession } from '../legacy/live-session.js';
-import type { ClusterBus } from './bus.js';
-import { parseRequestTag } from './request-ids.js';
+import type { ClusterBus } from '../cluster/bus.js';
+import { parseRequestTag } from './reply-ids.js';
+import type { Session } from './session.js';
 
 /**
  * Legacy-session traffic that must cross instances: standalone-stream events
@@ -11,7 +11,7 @@ import { parseRequestTag } from './request-ids.js';
 export class SessionRelay {
   constructor(
     private readonly cluster: ClusterBus,
-    private readonly sessions: { peek(id: string): LiveSession | undefined },
+    private readonly sessions: { peek(id: string): Session | undefined },
     private readonly onError: (error: unknown, context: string) => void,
   ) {
     cluster.on('standalone', (payload) => {
@@ -27,7 +27,7 @@ export class SessionRelay {
   }
 
   /** Sends replies that another instance is waiting for there; returns the messages this instance handles itself. */
-  async routeReplies(session: LiveSession, messages: unknown[]): Promise<unknown[]> {
+  async routeReplies(session: Session, messages: unknown[]): Promise<unknown[]> {
     const local: unknown[] = [];
     for (const message of messages) {
       const m = message as { id?: unknown; method?: unknown; result?: unknown; error?: unknown };

@@ -1,0 +1,221 @@
+import type { ServerEventBus } from '@modelcontextprotocol/server';
+import type { Registry } from 'prom-client';
+import { openStore, type Migration, type Store } from '../store/index.js';
+import type { ChangeNotifier } from './app.js';
+import { ClusterBus } from './cluster/bus.js';
+import { ClusterServerEventBus } from './cluster/event-bus.js';
+import { Drain } from './drain.js';
+import { wireError } from './errors.js';
+import { EventWriter } from './events/event-writer.js';
+import { STANDALONE_STREAM } from './events/session-event-store.js';
+import { createHttpApp } from './http/app.js';
+import { loopbackOrigins } from './http/guards.js';
+import { createMcpEndpoint } from './http/mcp-endpoint.js';
+import { metricsHandler } from './http/ops-routes.js';
+import { InFlight } from './in-flight.js';
+import { exposeInternals } from './internals.js';
+import { Lifecycle, type DurableServerHook } from './lifecycle.js';
+import type { ModernHandler } from './modern/modern-handler.js';
+import { sessionTelemetry } from './ops/telemetry.js';
+import type { SessionBackendFactory } from './sessions/backend.js';
+import { SessionFactory } from './sessions/factory.js';
+import { SessionRegistry } from './sessions/registry.js';
+import { SessionRelay } from './sessions/relay.js';
+import { createLegacyService } from './sessions/serve.js';
+import { Sweeper } from './sessions/sweeper.js';
+import { VERSION } from '../version.js';
+import { resolveOptions, type RuntimeOptions } from './runtime-options.js';
+
+export type { RuntimeOptions } from './runtime-options.js';
+export type { DurableServerHook } from './lifecycle.js';
+
+/** The server's public face. Everything else is reachable only through `internalsOf()` (tests). */
+export interface DurableServer {
+  /** Web-standard face: serve one HTTP request. After close() every answer is 503 SERVER_CLOSED. */
+  fetch(request: Request): Promise<Response>;
+  /** Readiness turns 503 at once; the server keeps serving until close(). */
+  beginDrain(): void;
+  /** Ordered shutdown (see Lifecycle); idempotent. `graceMs` bounds the drain (default: the gracePeriodMs option). */
+  close(options?: { graceMs?: number }): Promise<void>;
+  /** Publishes list/resource changes to every open 2026-07-28 `subscriptions/listen` stream, on every instance. */
+  readonly notify: ChangeNotifier;
+  /** The Prometheus registry, and /metrics as a handler (for serving it on a port of its own). */
+  readonly metrics: { readonly registry: Registry; fetch(request: Request): Promise<Response> };
+  /** What adapters need to know: names in logs and headers, and whether callers must authenticate. */
+  readonly info: { readonly deploymentId: string; readonly instanceId: string; readonly authEnabled: boolean; readonly store: Store['engine'] };
+  /** Lets an adapter take part in close(): `preClose` to stop accepting, `onClose` to release its sockets. */
+  addHook(name: DurableServerHook, hook: () => Promise<void> | void): void;
+}
+
+/** What the runtime serves behind durable sessions and stateless requests: an app, or the gateway's upstream. */
+export interface RuntimeEngine {
+  name: string;
+  version: string;
+  migrations?: readonly Migration[];
+  /** Builds the two halves once the store is open. */
+  start(ctx: EngineContext): { backends: SessionBackendFactory; modern: ModernHandler };
+}
+
+export interface EngineContext {
+  store: Store;
+  changes: ChangeNotifier;
+  bus: ServerEventBus;
+  maxBodyBytes: number;
+  onModernError: (error: Error) => void;
+}
+
+/** Options once the caller has settled the names and the log and metrics sinks. */
+export type ResolvedNames = RuntimeOptions & Required<Pick<RuntimeOptions, 'deploymentId' | 'instanceId' | 'logger' | 'metrics'>>;
+
+/** Starts the runtime for an engine. All or nothing: a failed start closes what it opened and rethrows. */
+export async function startRuntime(
+  options: ResolvedNames,
+  engine: RuntimeEngine,
+): Promise<DurableServer> {
+  const o = resolveOptions(options);
+  const { logger, metrics, deploymentId, instanceId } = options;
+  const life = new Lifecycle(logger);
+  try {
+    let store: Store;
+    if (typeof options.store === 'string') {
+      store = await openStore({
+        url: options.store,
+        logger,
+        ...(options.pool && { pool: options.pool }),
+        onQuery: ({ durationMs, ok }) => metrics.storeQueryDuration.observe({ ok: ok ? 'true' : 'false' }, durationMs / 1000),
+      });
+      // Closed last: whoever opened the store closes it. A store passed in is the caller's to close.
+      life.opened('store', () => store.close());
+    } else {
+      store = options.store;
+    }
+    if (engine.migrations?.length) await store.migrate(engine.name, engine.migrations);
+    metrics.buildInfo.set({ deployment_id: deploymentId, version: VERSION, store: store.engine }, 1);
+    return await wire(life, store, o, options, engine);
+  } catch (error) {
+    await life.abortStart();
+    throw error;
+  }
+}
+
+async function wire(
+  life: Lifecycle,
+  store: Store,
+  o: ReturnType<typeof resolveOptions>,
+  options: ResolvedNames,
+  engine: RuntimeEngine,
+): Promise<DurableServer> {
+  const { logger, metrics, deploymentId, instanceId } = options;
+  const telemetry = sessionTelemetry(logger, metrics);
+  const cluster = new ClusterBus(store, instanceId, (error, context) => logger.error({ err: error, context }, 'cluster message failed'));
+  await cluster.start();
+  life.opened('cluster', () => cluster.close());
+  const bus = new ClusterServerEventBus(cluster, (error) => logger.error({ err: error }, 'server event fan-out failed'));
+  const changes: ChangeNotifier = {
+    toolsChanged: () => bus.publish({ kind: 'tools_list_changed' }),
+    promptsChanged: () => bus.publish({ kind: 'prompts_list_changed' }),
+    resourcesChanged: () => bus.publish({ kind: 'resources_list_changed' }),
+    resourceUpdated: (uri: string) => bus.publish({ kind: 'resource_updated', uri }),
+  };
+  const { backends, modern } = engine.start({
+    store,
+    changes,
+    bus,
+    maxBodyBytes: o.maxBodyBytes,
+    onModernError: (error) => logger.debug({ err: error }, 'modern request rejected'),
+  });
+  life.opened('modern handler', () => modern.close());
+
+  let relay: SessionRelay | undefined;
+  const writer = new EventWriter(store.events, {
+    ...(o.writeDelayMs !== undefined && { delayMs: o.writeDelayMs }),
+    onCommitted: (batch) => {
+      metrics.eventsStored.inc(batch.length);
+      const standalone = new Set<string>();
+      for (const e of batch) if (e.streamId === STANDALONE_STREAM) standalone.add(e.sessionId);
+      if (standalone.size > 0) relay?.standaloneCommitted(standalone);
+    },
+    onError: (error, pending) => logger.error({ err: error, pending }, 'event store write failed; retrying'),
+    onDropped: (count) => logger.error({ dropped: count }, 'event store unreachable for too long; oldest events dropped'),
+  });
+  const inFlight = new InFlight();
+  const factory = new SessionFactory({
+    store,
+    backends,
+    writer,
+    inFlight,
+    deploymentId,
+    instanceId,
+    serverVersion: engine.version,
+    responseMode: o.responseMode,
+    retryIntervalMs: o.retryIntervalMs,
+    maxBodyBytes: o.maxBodyBytes,
+    observe: telemetry.transition,
+    onAnnounced: (session, announcement) => telemetry.announced(session.id, announcement),
+    onReplayed: telemetry.replayed,
+    onError: telemetry.error,
+  });
+  const registry = new SessionRegistry(store, factory, o.sessions, telemetry);
+  await registry.start();
+  life.opened('sessions', () => registry.close());
+  relay = new SessionRelay(cluster, registry, (error, context) => logger.error({ err: error, context }, 'cluster relay failed'));
+  metrics.bindSources({ pool: () => store.db.stats(), liveSessions: () => registry.liveCount });
+
+  const sweeper = new Sweeper(store, {
+    intervalMs: o.sweepIntervalMs,
+    terminatedRetentionMs: o.sessions.idleTimeoutMs,
+    eventRetentionMs: o.eventRetentionMs,
+    batchSize: 500,
+    onSwept: (swept, events) => {
+      registry.swept(swept);
+      if (events > 0) logger.debug({ event: 'events_pruned', count: events }, 'events pruned');
+    },
+    onError: (error) => logger.error({ err: error }, 'sweep failed'),
+  });
+  sweeper.start();
+  life.opened('sweeper', () => sweeper.stop());
+
+  const legacy = createLegacyService({ registry, relay, sessions: store.sessions, deploymentId, onRejected: telemetry.rejected });
+  const endpoint = createMcpEndpoint({
+    legacy,
+    modern,
+    maxBodyBytes: o.maxBodyBytes,
+    inFlight,
+    onError: (error) => logger.error({ err: error }, 'request failed inside durable-mcp'),
+  });
+  const drain = new Drain({ registry, inFlight, writer, modern, metrics, logger, deploymentId });
+  const http = createHttpApp({
+    endpoint,
+    apiKeys: o.apiKeys,
+    guard: {
+      ...(o.allowedHosts !== 'any' && { allowedHosts: o.allowedHosts }),
+      allowedOrigins: [...loopbackOrigins(), ...o.allowedOrigins],
+    },
+    deploymentId,
+    logger,
+    metrics,
+    ops: {
+      sessions: registry,
+      isDraining: () => life.state !== 'serving',
+      pingStore: () => store.db.ping(o.readyTimeoutMs),
+      onStoreUnready: (error) => logger.warn({ event: 'readiness_failed', err: error }, 'readiness: the store is not answering'),
+      serveMetrics: o.metricsOnMainPort,
+      ...(o.metricsToken && { metricsToken: o.metricsToken }),
+    },
+  });
+  life.started();
+
+  const closed = () => wireError('SERVER_CLOSED', { headers: { 'retry-after': '1', connection: 'close' } });
+  const server: DurableServer = {
+    fetch: (request) => (life.accepting ? Promise.resolve(http.fetch(request)) : Promise.resolve(closed())),
+    beginDrain: () => life.beginDrain(() => drain.begin()),
+    close: (closeOptions) =>
+      life.close({ beginDrain: () => drain.begin(), drainDelayMs: o.drainDelayMs, drain: () => drain.run(closeOptions?.graceMs ?? o.gracePeriodMs) }),
+    notify: changes,
+    metrics: { registry: metrics.registry, fetch: metricsHandler(metrics, o.metricsToken) },
+    info: { deploymentId, instanceId, authEnabled: o.apiKeys.length > 0, store: store.engine },
+    addHook: (name, hook) => life.addHook(name, hook),
+  };
+  exposeInternals(server, { sessions: registry, store, logger, metrics, lifecycle: life });
+  return server;
+}
