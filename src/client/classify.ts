@@ -78,7 +78,8 @@ function isNetworkError(error: unknown, codes: string[]): boolean {
   return error instanceof TypeError && /fetch failed|terminated|network/i.test(message);
 }
 
-function httpStatus(error: unknown): { status: number; text: string } | undefined {
+/** Status and body of an HTTP error the SDK transport raised, or undefined for any other error. */
+export function httpStatus(error: unknown): { status: number; text: string } | undefined {
   if (!(error instanceof SdkError)) return undefined;
   const data = error.data as { status?: unknown; text?: unknown } | undefined;
   if (typeof data?.status !== 'number') return undefined;

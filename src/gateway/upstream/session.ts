@@ -1,0 +1,310 @@
+/**
+ * One front session's connection to its upstream MCP server, relaying
+ * JSON-RPC messages as they are. It creates the upstream session in the
+ * client's own name, hands back a snapshot to persist, continues from such a
+ * snapshot in any process, and when the upstream loses the session makes a
+ * new one (same client info and capabilities, state replayed) and sends the
+ * refused request again. Requests whose outcome is unknown are repeated only
+ * when they cannot change anything (retry-rules.ts, shared with the client).
+ * The life cycle is the explicit state machine in lifecycle.ts; requests
+ * arriving while a handshake runs wait for it (the queue).
+ */
+import { randomUUID } from 'node:crypto';
+import type { InitializeResult, JSONRPCNotification, JSONRPCRequest, JSONRPCResponse, RequestId } from '@modelcontextprotocol/client';
+import { anySignal } from '../../client/attempts.js';
+import { RecoveryFailedError } from '../../client/errors.js';
+import { SessionState } from '../../client/session-state.js';
+import { UpstreamCatalog } from './catalog.js';
+import type { ResolvedUpstreamConfig } from './config.js';
+import { UpstreamClosedError, UpstreamUnsupportedError } from './errors.js';
+import { connectWithRetry, recheckLists, replayState, targetFor, type EstablishDeps } from './establish.js';
+import { post, terminate, type ExchangeTarget } from './exchange.js';
+import type { Established } from './handshake.js';
+import { Lifecycle } from './lifecycle.js';
+import { relay, relayReply, type Link, type RelayHost } from './relay.js';
+import { StandaloneStream } from './standalone-stream.js';
+import type { FrontIdentity, RecreateReason, UpstreamEra, UpstreamEvent, UpstreamHooks, UpstreamMessage, UpstreamRequestOptions, UpstreamSnapshot, UpstreamState } from './types.js';
+
+export interface UpstreamSessionOptions {
+  /** From resolveUpstreamConfig(), once per upstream. */
+  upstream: ResolvedUpstreamConfig;
+  client: FrontIdentity;
+  /** What an earlier process persisted: continue that upstream session without a new initialize. */
+  snapshot?: UpstreamSnapshot;
+  hooks?: UpstreamHooks;
+}
+
+/** A hook that throws is the front's bug; it must not fail the request that triggered it. */
+function guard<A extends unknown[]>(fn: ((...args: A) => void) | undefined): (...args: A) => void {
+  return (...args) => {
+    try {
+      fn?.(...args);
+    } catch {
+      // Swallowed on purpose: the hook's own failure has nothing to do with the upstream exchange.
+    }
+  };
+}
+
+export class UpstreamSession implements RelayHost {
+  readonly config: ResolvedUpstreamConfig;
+  readonly identity: FrontIdentity;
+  readonly catalog: UpstreamCatalog;
+  readonly state = new SessionState();
+  readonly #lifecycle: Lifecycle;
+  readonly #closing = new AbortController();
+  readonly #hooks: Required<UpstreamHooks>;
+  readonly #inflight = new Map<RequestId, AbortController>();
+  readonly #idPrefix = `durable-mcp-gateway-${randomUUID().slice(0, 8)}-`;
+  #ids = 0;
+  #link: Link | undefined;
+  #era: UpstreamEra | undefined;
+  #generation: number;
+  #establishing: Promise<Link> | undefined;
+  #lostReason: RecreateReason = 'not-found';
+  #waiting = 0;
+  #stream: StandaloneStream | undefined;
+
+  constructor(options: UpstreamSessionOptions) {
+    this.config = options.upstream;
+    this.identity = options.client;
+    this.#hooks = {
+      onSnapshot: guard(options.hooks?.onSnapshot),
+      onMessage: guard(options.hooks?.onMessage),
+      onRecreated: guard(options.hooks?.onRecreated),
+      onEvent: guard(options.hooks?.onEvent),
+    };
+    this.#lifecycle = new Lifecycle(this.#hooks.onEvent);
+    const snapshot = options.snapshot;
+    this.catalog = new UpstreamCatalog(snapshot);
+    const logLevel = options.client.logLevel ?? snapshot?.logLevel;
+    if (logLevel !== undefined) this.state.observe('logging/setLevel', { level: logLevel });
+    for (const uri of options.client.subscriptions ?? snapshot?.subscriptions ?? []) this.state.observe('resources/subscribe', { uri });
+    this.#generation = snapshot?.generation ?? 0;
+    if (snapshot) this.#restore(snapshot);
+  }
+
+  get status(): UpstreamState {
+    return this.#lifecycle.state;
+  }
+
+  get closingSignal(): AbortSignal {
+    return this.#closing.signal;
+  }
+
+  /** Requests waiting for a handshake to finish. */
+  get queued(): number {
+    return this.#waiting;
+  }
+
+  get link(): Link | undefined {
+    return this.#lifecycle.state === 'ready' ? this.#link : undefined;
+  }
+
+  /** What to persist now, or undefined before the first upstream session. */
+  get snapshot(): UpstreamSnapshot | undefined {
+    const link = this.#link;
+    if (!link) return undefined;
+    const { capabilities, serverInfo, instructions } = link.result;
+    return {
+      format: 1,
+      era: link.era,
+      ...(link.sessionId !== undefined && { sessionId: link.sessionId }),
+      protocolVersion: link.protocolVersion,
+      serverInfo,
+      capabilities,
+      ...(instructions !== undefined && { instructions }),
+      toolAnnotations: { ...this.catalog.annotations },
+      listHashes: { ...this.catalog.hashes },
+      ...(this.state.logLevel !== undefined && { logLevel: this.state.logLevel }),
+      subscriptions: [...this.state.subscriptions],
+      generation: link.generation,
+    };
+  }
+
+  /** Creates the upstream session (or uses the restored one) and returns what to answer the client's initialize with. */
+  async initialize(signal?: AbortSignal): Promise<InitializeResult> {
+    return (await this.ready(signal ?? this.#closing.signal)).result;
+  }
+
+  /** Relays one request and resolves with the upstream's response message (which may be a JSON-RPC error). */
+  request(message: JSONRPCRequest, options: UpstreamRequestOptions = {}): Promise<JSONRPCResponse> {
+    const cancel = new AbortController();
+    this.#inflight.set(message.id, cancel);
+    return relay(this, message, options, cancel.signal).finally(() => {
+      if (this.#inflight.get(message.id) === cancel) this.#inflight.delete(message.id);
+    });
+  }
+
+  /**
+   * Relays a client notification. A cancellation also ends the local wait for
+   * that request (the upstream will not answer it). Returns whether it was
+   * delivered: a notification for a session that is gone has nobody to reach.
+   */
+  async notify(message: JSONRPCNotification): Promise<boolean> {
+    // The gateway sends its own `initialized` at every handshake.
+    if (message.method === 'notifications/initialized') return true;
+    if (message.method === 'notifications/cancelled') this.#inflight.get(message.params?.requestId as RequestId)?.abort();
+    const link = this.link;
+    // A 2026-07-28 upstream has no session to address: cancelling is ending the request's stream, done above.
+    if (!link || link.era === 'modern') return false;
+    try {
+      await post(this.target(link), message, anySignal(AbortSignal.timeout(this.config.handshakeTimeoutMs), this.#closing.signal));
+      return true;
+    } catch {
+      return false; // reported to the caller by the return value; a notification has no answer to relay
+    }
+  }
+
+  /** Delivers the client's answer to a server-to-client request; works in any process that has the snapshot. */
+  async reply(message: JSONRPCResponse): Promise<void> {
+    const link = this.link;
+    if (!link) throw new UpstreamClosedError({ method: 'reply' }, false);
+    if (link.era === 'modern') throw new UpstreamUnsupportedError({ method: 'reply' }, '2026-07-28 has no server-to-client requests to answer (input_required results carry them)');
+    await relayReply(this, link, message);
+  }
+
+  /** Stops everything; requests in flight fail with UpstreamClosedError. The upstream session is left to expire. */
+  close(): void {
+    if (this.#lifecycle.state === 'closed') return;
+    this.#lifecycle.to('closed', 'closed by the front', this.#link?.sessionId, this.#generation);
+    this.#closing.abort(new UpstreamClosedError(undefined, false));
+    this.#stream?.close();
+  }
+
+  /** Closes and ends the upstream session too (DELETE), when the client ended its own. */
+  async terminate(): Promise<void> {
+    const link = this.#link;
+    this.close();
+    if (link?.sessionId === undefined) return;
+    await terminate(this.target(link), AbortSignal.timeout(this.config.handshakeTimeoutMs)).catch(() => undefined); // best effort: it expires anyway
+  }
+
+  // ---- RelayHost: what relay.ts needs from the session ----
+
+  target(link: Link): ExchangeTarget {
+    return targetFor(this.config, link.era, link.sessionId, link.protocolVersion);
+  }
+
+  nextId(): string {
+    return `${this.#idPrefix}${++this.#ids}`;
+  }
+
+  emit(event: UpstreamEvent): void {
+    this.#hooks.onEvent(event);
+  }
+
+  deliver(message: UpstreamMessage, relatedRequestId?: RequestId): void {
+    if (message.method === 'notifications/tools/list_changed') this.catalog.markStale();
+    this.#hooks.onMessage(message, relatedRequestId);
+  }
+
+  persist(): void {
+    const snapshot = this.snapshot;
+    if (snapshot) this.#hooks.onSnapshot(snapshot);
+  }
+
+  /** The current upstream session, waiting for (or starting) a handshake when there is none. */
+  async ready(signal: AbortSignal): Promise<Link> {
+    for (;;) {
+      const state = this.#lifecycle.state;
+      if (state === 'closed') throw new UpstreamClosedError(undefined, false);
+      if (state === 'ready' && this.#link) return this.#link;
+      const pending = this.#establishing ?? this.#establish(state === 'idle' ? 'first use' : `retry after the upstream was lost`);
+      this.#waiting++;
+      try {
+        await raceAbort(pending, signal);
+      } finally {
+        this.#waiting--;
+      }
+    }
+  }
+
+  /** `failed` lost its session upstream: replace it, unless that is already done or under way. */
+  async recover(failed: Link, reason: RecreateReason): Promise<void> {
+    if (this.#link !== failed || this.#lifecycle.state !== 'ready') return;
+    this.#lostReason = reason;
+    await this.#establish(`upstream session lost (${reason})`);
+  }
+
+  // ---- internals ----
+
+  #restore(snapshot: UpstreamSnapshot): void {
+    this.#era = snapshot.era;
+    const result: InitializeResult = {
+      protocolVersion: snapshot.protocolVersion,
+      capabilities: snapshot.capabilities,
+      serverInfo: snapshot.serverInfo,
+      ...(snapshot.instructions !== undefined && { instructions: snapshot.instructions }),
+    };
+    this.#link = { era: snapshot.era, sessionId: snapshot.sessionId, protocolVersion: snapshot.protocolVersion, result, generation: snapshot.generation };
+    this.#lifecycle.to('ready', 'restored from snapshot', snapshot.sessionId, snapshot.generation);
+    this.#openStream(this.#link);
+  }
+
+  /** Single flight: every caller during a handshake waits for the same one. */
+  #establish(reason: string): Promise<Link> {
+    this.#establishing ??= this.#runEstablish(reason).finally(() => {
+      this.#establishing = undefined;
+    });
+    return this.#establishing;
+  }
+
+  async #runEstablish(reason: string): Promise<Link> {
+    const initial = this.#lifecycle.state === 'idle';
+    const previous = this.#link;
+    this.#lifecycle.to(initial ? 'initializing' : 'reinitializing', reason, previous?.sessionId, this.#generation);
+    const started = performance.now();
+    this.#link = undefined;
+    this.#stream?.close();
+    this.#stream = undefined;
+    const deps: EstablishDeps = { config: this.config, client: this.identity.initialize, closing: this.#closing.signal, nextId: () => this.nextId(), emit: (e) => this.emit(e) };
+    let established: Established;
+    try {
+      established = await connectWithRetry(deps, this.#era ?? this.config.era);
+    } catch (error) {
+      if (this.#lifecycle.state === 'closed') throw new UpstreamClosedError(undefined, false);
+      this.#lifecycle.to(initial ? 'idle' : 'lost', `handshake failed: ${error instanceof Error ? error.message : String(error)}`, undefined, this.#generation);
+      throw initial ? error : new RecoveryFailedError(undefined, 0, error);
+    }
+    const link: Link = { ...established, generation: ++this.#generation };
+    const target = this.target(link);
+    const [replayed, listsChanged] = await Promise.all([
+      replayState(deps, target, link.era, link.result.capabilities, this.state),
+      recheckLists(deps, target, link.era, this.catalog),
+    ]);
+    if (this.#lifecycle.state === 'closed') throw new UpstreamClosedError(undefined, false);
+    this.#era = link.era;
+    this.#link = link;
+    this.#lifecycle.to('ready', initial ? 'initialized' : 're-initialized', link.sessionId, link.generation);
+    this.persist();
+    this.#openStream(link);
+    if (!initial) {
+      const durationMs = Math.round((performance.now() - started) * 100) / 100;
+      const info = { reason: this.#lostReason, previousSessionId: previous?.sessionId, sessionId: link.sessionId, generation: link.generation };
+      this.#hooks.onRecreated({ ...info, listsChanged, durationMs, replayed });
+    }
+    return link;
+  }
+
+  #openStream(link: Link): void {
+    if (!this.config.standaloneStream || link.era !== 'legacy' || link.sessionId === undefined) return;
+    this.#stream = new StandaloneStream(this.target(link), this.config.reconnectBudget, {
+      onMessage: (message) => this.deliver(message),
+      onSessionRejected: () => {
+        this.recover(link, 'stream-rejected').catch(() => undefined); // reported through transition events; the next request retries
+      },
+      onEvent: (event) => this.emit(event),
+    });
+    this.#stream.open();
+  }
+}
+
+/** Waits for `promise`, or rejects with the signal's reason when the caller gives up first (the promise goes on for others). */
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
