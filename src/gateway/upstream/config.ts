@@ -32,6 +32,11 @@ export interface UpstreamConfig {
   resumption?: Partial<StreamableHTTPReconnectionOptions>;
   /** Hold the upstream's standalone GET stream (notifications not tied to a request). Default true. */
   standaloneStream?: boolean;
+  /**
+   * How long a new upstream session waits for its standalone stream to open before serving requests: an
+   * upstream drops what it sends before the stream exists (a sampling request from the first call). Default 2 000 ms.
+   */
+  streamOpenTimeoutMs?: number;
   /** Base fetch; defaults to the global fetch. */
   fetch?: FetchLike;
 }
@@ -46,6 +51,7 @@ export interface ResolvedUpstreamConfig {
   reconnectBudget: BudgetOptions;
   resumption: StreamableHTTPReconnectionOptions;
   standaloneStream: boolean;
+  streamOpenTimeoutMs: number;
   fetch: FetchLike;
 }
 
@@ -58,6 +64,7 @@ export const UPSTREAM_DEFAULTS = {
   // The SDK transport's own defaults, restated so they are visible and documented here.
   resumption: { maxRetries: 2, initialReconnectionDelay: 1_000, maxReconnectionDelay: 30_000, reconnectionDelayGrowFactor: 1.5 },
   standaloneStream: true,
+  streamOpenTimeoutMs: 2_000,
 } as const;
 
 function nonNegative(name: string, value: number): number {
@@ -92,6 +99,7 @@ export function resolveUpstreamConfig(config: UpstreamConfig): ResolvedUpstreamC
     reconnectBudget: budget('reconnect', config.reconnect, UPSTREAM_DEFAULTS.reconnect, backoff),
     resumption,
     standaloneStream: config.standaloneStream ?? UPSTREAM_DEFAULTS.standaloneStream,
+    streamOpenTimeoutMs: nonNegative('streamOpenTimeoutMs', config.streamOpenTimeoutMs ?? UPSTREAM_DEFAULTS.streamOpenTimeoutMs),
     fetch: config.fetch ?? ((input, init) => fetch(input, init)),
   };
 }

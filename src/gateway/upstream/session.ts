@@ -63,6 +63,8 @@ export class UpstreamSession implements RelayHost {
   #lostReason: RecreateReason = 'not-found';
   #waiting = 0;
   #stream: StandaloneStream | undefined;
+  /** Until the standalone stream of the current session has settled (bounded): requests wait for it once. */
+  #streamOpening: Promise<void> | undefined;
 
   constructor(options: UpstreamSessionOptions) {
     this.config = options.upstream;
@@ -208,7 +210,10 @@ export class UpstreamSession implements RelayHost {
     for (;;) {
       const state = this.#lifecycle.state;
       if (state === 'closed') throw new UpstreamClosedError(undefined, false);
-      if (state === 'ready' && this.#link) return this.#link;
+      if (state === 'ready' && this.#link) {
+        if (this.#streamOpening) await raceAbort(this.#streamOpening, signal);
+        return this.#link;
+      }
       const pending = this.#establishing ?? this.#establish(state === 'idle' ? 'first use' : `retry after the upstream was lost`);
       this.#waiting++;
       try {
@@ -272,12 +277,14 @@ export class UpstreamSession implements RelayHost {
       replayState(deps, target, link.era, link.result.capabilities, this.state),
       recheckLists(deps, target, link.era, this.catalog),
     ]);
-    if (this.#lifecycle.state === 'closed') throw new UpstreamClosedError(undefined, false);
+    if (this.#closing.signal.aborted) throw new UpstreamClosedError(undefined, false);
     this.#era = link.era;
     this.#link = link;
+    this.#openStream(link);
+    if (this.#streamOpening) await this.#streamOpening;
+    if (this.#closing.signal.aborted) throw new UpstreamClosedError(undefined, false);
     this.#lifecycle.to('ready', initial ? 'initialized' : 're-initialized', link.sessionId, link.generation);
     this.persist();
-    this.#openStream(link);
     if (!initial) {
       const durationMs = Math.round((performance.now() - started) * 100) / 100;
       const info = { reason: this.#lostReason, previousSessionId: previous?.sessionId, sessionId: link.sessionId, generation: link.generation };
@@ -296,6 +303,13 @@ export class UpstreamSession implements RelayHost {
       onEvent: (event) => this.emit(event),
     });
     this.#stream.open();
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.config.streamOpenTimeoutMs)));
+    const opening = Promise.race([this.#stream.settled, bound]).finally(() => {
+      clearTimeout(timer);
+      if (this.#streamOpening === opening) this.#streamOpening = undefined;
+    });
+    this.#streamOpening = opening;
   }
 }
 

@@ -33,6 +33,9 @@ export class StandaloneStream implements FetchObserver {
   #serverRetryMs: number | undefined;
   #attempts = 0;
   #closed = false;
+  #settle!: () => void;
+  /** Resolves at the first outcome of the first GET (opened, refused, rejected, unsupported) or on close. */
+  readonly settled = new Promise<void>((resolve) => (this.#settle = resolve));
 
   constructor(target: ExchangeTarget, budget: BudgetOptions, listener: StandaloneListener) {
     this.#target = target;
@@ -68,6 +71,7 @@ export class StandaloneStream implements FetchObserver {
   }
 
   close(): void {
+    this.#settle();
     this.#closed = true;
     clearTimeout(this.#timer);
     void this.#transport?.close();
@@ -79,6 +83,7 @@ export class StandaloneStream implements FetchObserver {
   }
 
   onGetStream(event: GetStreamEvent): void {
+    this.#settle();
     if (this.#closed) return;
     switch (event.kind) {
       case 'opened':

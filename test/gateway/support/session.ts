@@ -36,6 +36,9 @@ export const TEST_UPSTREAM: Partial<UpstreamConfig> = {
   backoff: { initialDelayMs: 50, maxDelayMs: 500 },
   requestRetries: { maxRetries: 20, windowMs: 15_000 },
   reconnect: { maxRetries: 40, windowMs: 15_000 },
+  // An upper bound, not a wait: it ends when the stream opens. A loaded 2-core machine can take longer than
+  // the 2 s default to answer the GET, and a sampling request sent before the stream exists is dropped upstream.
+  streamOpenTimeoutMs: 10_000,
 };
 
 export function observe(url: string, options: { config?: Partial<UpstreamConfig>; identity?: Partial<FrontIdentity>; snapshot?: UpstreamSnapshot } = {}): Observed {
