@@ -101,8 +101,12 @@ async function run(
   // is needed at once, possibly while the upstream is down and cannot be asked.
   if (request.tool !== undefined && !catalog.tool(request.tool) && !catalog.fresh) {
     const list: JSONRPCRequest = { jsonrpc: '2.0', id: host.nextId(), method: 'tools/list' };
-    // A failed lookup leaves the tool unknown, which the rules treat as unsafe to repeat.
-    await run(host, list, { method: 'tools/list' }, signal, {}, { sends: 0, inFlight: false, unknownEarlier: false }, false).catch(() => undefined);
+    await run(host, list, { method: 'tools/list' }, signal, {}, { sends: 0, inFlight: false, unknownEarlier: false }, false).catch((error: unknown) => {
+      // Unreachable: the call itself would only wait out the same bound again. It did not run.
+      if (error instanceof ServerUnavailableError) throw new ServerUnavailableError(request, 0, error.cause);
+      if (error instanceof RecoveryFailedError) throw new RecoveryFailedError(request, 0, error.cause);
+      // Any other failure leaves the tool unknown, which the rules treat as unsafe to repeat.
+    });
   }
   const name = request.tool;
   const rules = new RetryRules(request, new RetryBudget(host.config.requestBudget), () =>
