@@ -22,7 +22,9 @@ import { post, terminate, type ExchangeTarget } from './exchange.js';
 import type { Established } from './handshake.js';
 import { Lifecycle } from './lifecycle.js';
 import { relay, relayReply, type Link, type RelayHost } from './relay.js';
+import { linkOf, snapshotOf } from './snapshot.js';
 import { StandaloneStream } from './standalone-stream.js';
+import { raceAbort } from './wait.js';
 import type { FrontIdentity, RecreateReason, UpstreamEra, UpstreamEvent, UpstreamHooks, UpstreamMessage, UpstreamRequestOptions, UpstreamSnapshot, UpstreamState } from './types.js';
 
 export interface UpstreamSessionOptions {
@@ -104,23 +106,7 @@ export class UpstreamSession implements RelayHost {
 
   /** What to persist now, or undefined before the first upstream session. */
   get snapshot(): UpstreamSnapshot | undefined {
-    const link = this.#link;
-    if (!link) return undefined;
-    const { capabilities, serverInfo, instructions } = link.result;
-    return {
-      format: 1,
-      era: link.era,
-      ...(link.sessionId !== undefined && { sessionId: link.sessionId }),
-      protocolVersion: link.protocolVersion,
-      serverInfo,
-      capabilities,
-      ...(instructions !== undefined && { instructions }),
-      toolAnnotations: { ...this.catalog.annotations },
-      listHashes: { ...this.catalog.hashes },
-      ...(this.state.logLevel !== undefined && { logLevel: this.state.logLevel }),
-      subscriptions: [...this.state.subscriptions],
-      generation: link.generation,
-    };
+    return this.#link && snapshotOf(this.#link, this.catalog, this.state);
   }
 
   /** Creates the upstream session (or uses the restored one) and returns what to answer the client's initialize with. */
@@ -235,13 +221,7 @@ export class UpstreamSession implements RelayHost {
 
   #restore(snapshot: UpstreamSnapshot): void {
     this.#era = snapshot.era;
-    const result: InitializeResult = {
-      protocolVersion: snapshot.protocolVersion,
-      capabilities: snapshot.capabilities,
-      serverInfo: snapshot.serverInfo,
-      ...(snapshot.instructions !== undefined && { instructions: snapshot.instructions }),
-    };
-    this.#link = { era: snapshot.era, sessionId: snapshot.sessionId, protocolVersion: snapshot.protocolVersion, result, generation: snapshot.generation };
+    this.#link = linkOf(snapshot);
     this.#lifecycle.to('ready', 'restored from snapshot', snapshot.sessionId, snapshot.generation);
     this.#openStream(this.#link);
   }
@@ -311,14 +291,4 @@ export class UpstreamSession implements RelayHost {
     });
     this.#streamOpening = opening;
   }
-}
-
-/** Waits for `promise`, or rejects with the signal's reason when the caller gives up first (the promise goes on for others). */
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
