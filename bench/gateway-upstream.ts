@@ -47,18 +47,25 @@ async function main(): Promise<void> {
     await relay.initialize();
     await relay.request({ jsonrpc: '2.0', id: 'l', method: 'tools/list' });
     const times = { direct: [] as number[], relay: [] as number[] };
+    // CPU of this process per call: the client side only (the upstream is another process), and far less
+    // sensitive than wall time to other work on a shared machine.
+    const cpu = { direct: 0, relay: 0 };
     let id = 0;
     const rounds = 20;
     for (let round = 0; round < rounds; round++) {
       for (const kind of round % 2 ? (['relay', 'direct'] as const) : (['direct', 'relay'] as const)) {
+        const cpuBefore = process.cpuUsage();
         for (let i = 0; i < CALLS / rounds; i++) {
           const started = performance.now();
           if (kind === 'direct') await direct.callTool({ name: 'echo', arguments: { text: 'hi' } });
           else await relay.request({ jsonrpc: '2.0', id: ++id, method: 'tools/call', params: { name: 'echo', arguments: { text: 'hi' } } });
           times[kind].push(performance.now() - started);
         }
+        const used = process.cpuUsage(cpuBefore);
+        if (round >= rounds / 4) cpu[kind] += (used.user + used.system) / 1000;
       }
     }
+    const perCall = (kind: 'direct' | 'relay') => cpu[kind] / ((CALLS * 3) / 4);
     // The first rounds warm the JIT on both sides; drop them.
     const steady = (samples: number[]) => summarize(samples.slice(samples.length / 4));
     const d = steady(times.direct);
@@ -67,6 +74,7 @@ async function main(): Promise<void> {
     console.log(`  stock SDK client   p50 ${fmt(d.p50)} ms  p99 ${fmt(d.p99)} ms  mean ${fmt(d.mean)} ms`);
     console.log(`  UpstreamSession    p50 ${fmt(r.p50)} ms  p99 ${fmt(r.p99)} ms  mean ${fmt(r.mean)} ms`);
     console.log(`  relay - stock      p50 ${fmt(r.p50 - d.p50)} ms  (ratio ${(r.p50 / d.p50).toFixed(2)}x)`);
+    console.log(`  CPU per call       stock ${fmt(perCall('direct'))} ms, relay ${fmt(perCall('relay'))} ms (ratio ${(perCall('relay') / perCall('direct')).toFixed(2)}x)`);
     await direct.close();
 
     const relayFirst: number[] = [];
@@ -91,6 +99,33 @@ async function main(): Promise<void> {
         }
       }
     }
+    // The same recovery on a warm upstream that forgot the session (ended with DELETE by another
+    // instance): what recovery itself costs, without the restarted process's own cold start.
+    const forgotten: number[] = [];
+    const normal: number[] = [];
+    const forgottenCpu: number[] = [];
+    const normalCpu: number[] = [];
+    const cpuMs = (since: NodeJS.CpuUsage) => {
+      const used = process.cpuUsage(since);
+      return (used.user + used.system) / 1000;
+    };
+    for (let i = 0; i < RESTARTS * 4; i++) {
+      const other = new UpstreamSession({ upstream: resolveUpstreamConfig({ url: upstream.url, standaloneStream: false }), client: { initialize: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo } }, snapshot: relay.snapshot! });
+      await other.terminate();
+      let started = performance.now();
+      let cpuStart = process.cpuUsage();
+      await relay.request({ jsonrpc: '2.0', id: ++id, method: 'tools/call', params: { name: 'echo', arguments: { text: 'hi' } } });
+      forgotten.push(performance.now() - started);
+      forgottenCpu.push(cpuMs(cpuStart));
+      started = performance.now();
+      cpuStart = process.cpuUsage();
+      await relay.request({ jsonrpc: '2.0', id: ++id, method: 'tools/call', params: { name: 'echo', arguments: { text: 'hi' } } });
+      normal.push(performance.now() - started);
+      normalCpu.push(cpuMs(cpuStart));
+    }
+    console.log(`first call after a warm upstream forgot the session (DELETE), median of ${forgotten.length}`);
+    console.log(`  relay: 404 + re-initialize + replay + list check + re-send   ${fmt(median(forgotten))} ms (CPU ${fmt(median(forgottenCpu))} ms)`);
+    console.log(`  relay, the call after                                       ${fmt(median(normal))} ms (CPU ${fmt(median(normalCpu))} ms)`);
     console.log(`first call after an upstream SIGKILL + restart, median of ${RESTARTS}`);
     console.log(`  stock client: connect + initialize + call   ${fmt(median(stockFirst))} ms`);
     console.log(`  relay: 404 + re-initialize + re-send        ${fmt(median(relayFirst))} ms  (re-initialize alone ${fmt(median(recreated.map((x) => x.durationMs)))} ms)`);

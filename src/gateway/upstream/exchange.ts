@@ -141,9 +141,13 @@ export async function exchange(
 
 /** POSTs a notification or a response (202 expected). Throws ExchangeFailure. */
 export async function post(target: ExchangeTarget, message: JSONRPCNotification | JSONRPCResponse, signal: AbortSignal): Promise<void> {
-  const transport = open(target, new AttemptTracker(), { onGetStream: () => undefined, onServerRetry: () => undefined });
-  // After `notifications/initialized` the SDK starts a GET stream on this transport; close() below aborts it
-  // before it leaves, and the abort it reports here is that, nothing else. Other errors are thrown by send().
+  // After `notifications/initialized` the SDK starts a GET stream on the transport that sent it. Aborting it
+  // races with the request leaving, and an upstream that allows one stream per session then answers our own
+  // standalone stream 409 (seen with FastMCP). So this transport's fetch refuses GETs outright: nothing leaves.
+  const postOnly: FetchLike = (url, init) =>
+    (init?.method ?? 'GET').toUpperCase() === 'GET' ? Promise.reject(new Error('this transport only POSTs')) : target.fetch(url, init);
+  const transport = open({ ...target, fetch: postOnly }, new AttemptTracker(), { onGetStream: () => undefined, onServerRetry: () => undefined });
+  // What the SDK reports here is that refused GET; every other error is thrown by send().
   transport.onerror = () => undefined;
   const facts: AttemptFacts = { sessionBearing: target.sessionId !== undefined, streamCut: false };
   try {

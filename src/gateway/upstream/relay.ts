@@ -23,6 +23,7 @@ import { exchange, ExchangeFailure, post, type ExchangeTarget } from './exchange
 import { asTypedError, errorResponseIn, verdict } from './failures.js';
 import type { Established } from './handshake.js';
 import type { FrontIdentity, RecreateReason, UpstreamEvent, UpstreamMessage, UpstreamRequestOptions } from './types.js';
+import type { Stopper } from './wait.js';
 
 /** One upstream session as requests use it; replaced, never mutated, when the upstream loses it. */
 export interface Link extends Established {
@@ -54,28 +55,37 @@ interface Progress {
   unknownEarlier: boolean;
 }
 
-export async function relay(host: RelayHost, message: JSONRPCRequest, options: UpstreamRequestOptions, cancel: AbortSignal): Promise<JSONRPCResponse> {
+/** `stopper` ends the request: deadline, caller, cancellation or close (see wait.ts); disposed by the caller. */
+export async function relay(host: RelayHost, message: JSONRPCRequest, options: UpstreamRequestOptions, stopper: Stopper): Promise<JSONRPCResponse> {
   const started = performance.now();
   const request: RequestDescription = { method: message.method, tool: toolNameOf(message.method, message.params) };
-  const deadline = AbortSignal.timeout(host.config.requestTimeoutMs);
-  const ours = anySignal(anySignal(deadline, host.closingSignal), cancel);
-  const signal = options.signal ? anySignal(ours, options.signal) : ours;
   const progress: Progress = { sends: 0, inFlight: false, unknownEarlier: false };
   const report = (ok: boolean, errorCode?: string) =>
     host.emit({ type: 'request', method: message.method, ok, durationMs: performance.now() - started, sends: progress.sends, errorCode });
   try {
-    const response = await run(host, message, request, signal, options, progress, true);
+    const response = await run(host, message, request, stopper.signal, options, progress, true);
     report(true);
     return response;
   } catch (error) {
     const mayHaveRun = progress.inFlight || progress.unknownEarlier;
     let final: unknown = error;
-    if (options.signal?.aborted) final = options.signal.reason;
-    else if (cancel.aborted) final = new UpstreamCancelledError(request);
-    else if (host.closingSignal.aborted) final = new UpstreamClosedError(request, mayHaveRun);
-    else if (deadline.aborted) final = mayHaveRun ? new OutcomeUnknownError(request, 'timeout', progress.sends, error) : new ServerUnavailableError(request, progress.sends, error);
-    else if (final instanceof RecoveryFailedError && !final.request) final = new RecoveryFailedError(request, progress.sends, final.cause);
-    else if (final instanceof ServerUnavailableError && !final.request) final = new ServerUnavailableError(request, progress.sends, final.cause);
+    switch (stopper.why) {
+      case 'caller':
+        final = options.signal?.reason;
+        break;
+      case 'cancelled':
+        final = new UpstreamCancelledError(request);
+        break;
+      case 'closed':
+        final = new UpstreamClosedError(request, mayHaveRun);
+        break;
+      case 'timeout':
+        final = mayHaveRun ? new OutcomeUnknownError(request, 'timeout', progress.sends, error) : new ServerUnavailableError(request, progress.sends, error);
+        break;
+      case undefined:
+        if (final instanceof RecoveryFailedError && !final.request) final = new RecoveryFailedError(request, progress.sends, final.cause);
+        else if (final instanceof ServerUnavailableError && !final.request) final = new ServerUnavailableError(request, progress.sends, final.cause);
+    }
     if (final instanceof OutcomeUnknownError) host.emit({ type: 'outcome_unknown', method: message.method, tool: request.tool, reason: final.reason });
     report(false, final instanceof UpstreamError || final instanceof ResilientClientError ? final.code : undefined);
     throw final;

@@ -24,7 +24,7 @@ import { Lifecycle } from './lifecycle.js';
 import { relay, relayReply, type Link, type RelayHost } from './relay.js';
 import { linkOf, snapshotOf } from './snapshot.js';
 import { StandaloneStream } from './standalone-stream.js';
-import { raceAbort } from './wait.js';
+import { raceAbort, Stopper } from './wait.js';
 import type { FrontIdentity, RecreateReason, UpstreamEra, UpstreamEvent, UpstreamHooks, UpstreamMessage, UpstreamRequestOptions, UpstreamSnapshot, UpstreamState } from './types.js';
 
 export interface UpstreamSessionOptions {
@@ -55,7 +55,7 @@ export class UpstreamSession implements RelayHost {
   readonly #lifecycle: Lifecycle;
   readonly #closing = new AbortController();
   readonly #hooks: Required<UpstreamHooks>;
-  readonly #inflight = new Map<RequestId, AbortController>();
+  readonly #inflight = new Map<RequestId, Stopper>();
   readonly #idPrefix = `durable-mcp-gateway-${randomUUID().slice(0, 8)}-`;
   #ids = 0;
   #link: Link | undefined;
@@ -116,10 +116,14 @@ export class UpstreamSession implements RelayHost {
 
   /** Relays one request and resolves with the upstream's response message (which may be a JSON-RPC error). */
   request(message: JSONRPCRequest, options: UpstreamRequestOptions = {}): Promise<JSONRPCResponse> {
-    const cancel = new AbortController();
-    this.#inflight.set(message.id, cancel);
-    return relay(this, message, options, cancel.signal).finally(() => {
-      if (this.#inflight.get(message.id) === cancel) this.#inflight.delete(message.id);
+    const stopper = new Stopper(this.config.requestTimeoutMs, [
+      [options.signal, 'caller'],
+      [this.#closing.signal, 'closed'],
+    ]);
+    this.#inflight.set(message.id, stopper);
+    return relay(this, message, options, stopper).finally(() => {
+      stopper.dispose();
+      if (this.#inflight.get(message.id) === stopper) this.#inflight.delete(message.id);
     });
   }
 
@@ -131,7 +135,8 @@ export class UpstreamSession implements RelayHost {
   async notify(message: JSONRPCNotification): Promise<boolean> {
     // The gateway sends its own `initialized` at every handshake.
     if (message.method === 'notifications/initialized') return true;
-    if (message.method === 'notifications/cancelled') this.#inflight.get(message.params?.requestId as RequestId)?.abort();
+    const cancelled = message.method === 'notifications/cancelled' ? message.params?.requestId : undefined;
+    if (typeof cancelled === 'string' || typeof cancelled === 'number') this.#inflight.get(cancelled)?.stop('cancelled');
     const link = this.link;
     // A 2026-07-28 upstream has no session to address: cancelling is ending the request's stream, done above.
     if (!link || link.era === 'modern') return false;
@@ -253,16 +258,16 @@ export class UpstreamSession implements RelayHost {
     }
     const link: Link = { ...established, generation: ++this.#generation };
     const target = this.target(link);
+    // The standalone stream opens alongside the replay and the list checks: one round trip, not three.
+    this.#openStream(link);
     const [replayed, listsChanged] = await Promise.all([
       replayState(deps, target, link.era, link.result.capabilities, this.state),
       recheckLists(deps, target, link.era, this.catalog),
+      this.#streamOpening,
     ]);
     if (this.#closing.signal.aborted) throw new UpstreamClosedError(undefined, false);
     this.#era = link.era;
     this.#link = link;
-    this.#openStream(link);
-    if (this.#streamOpening) await this.#streamOpening;
-    if (this.#closing.signal.aborted) throw new UpstreamClosedError(undefined, false);
     this.#lifecycle.to('ready', initial ? 'initialized' : 're-initialized', link.sessionId, link.generation);
     this.persist();
     if (!initial) {

@@ -24,7 +24,10 @@ const ANSWERS = {
 } as const;
 
 async function asked(observed: Observed, method: string): Promise<{ request: JSONRPCRequest; related: unknown }> {
-  await waitFor(() => observed.messages.some((m) => m.message.method === method), 10_000, method);
+  const seen = () => observed.events.map((e) => ('to' in e ? `${e.type}:${e.to}` : 'state' in e ? `${e.type}:${e.state}` : e.type)).join(' ');
+  await waitFor(() => observed.messages.some((m) => m.message.method === method), 10_000, method).catch((error: Error) => {
+    throw new Error(`${error.message}; events: ${seen()}`);
+  });
   const found = observed.messages.find((m) => m.message.method === method)!;
   assert.ok('id' in found.message, 'a server-to-client request has an id');
   return { request: found.message as JSONRPCRequest, related: found.related };
