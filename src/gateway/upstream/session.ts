@@ -25,7 +25,8 @@ import { relay, relayReply, type Link, type RelayHost } from './relay.js';
 import { linkOf, snapshotOf } from './snapshot.js';
 import { StandaloneStream } from './standalone-stream.js';
 import { raceAbort, Stopper } from './wait.js';
-import type { FrontIdentity, RecreateReason, UpstreamEra, UpstreamEvent, UpstreamHooks, UpstreamMessage, UpstreamRequestOptions, UpstreamSnapshot, UpstreamState } from './types.js';
+import { guardedHooks } from './hooks.js';
+import type { FrontIdentity, RecreateReason, UpstreamEra, UpstreamHooks, UpstreamMessage, UpstreamRequestOptions, UpstreamSnapshot, UpstreamState } from './types.js';
 
 export interface UpstreamSessionOptions {
   /** From resolveUpstreamConfig(), once per upstream. */
@@ -36,22 +37,13 @@ export interface UpstreamSessionOptions {
   hooks?: UpstreamHooks;
 }
 
-/** A hook that throws is the front's bug; it must not fail the request that triggered it. */
-function guard<A extends unknown[]>(fn: ((...args: A) => void) | undefined): (...args: A) => void {
-  return (...args) => {
-    try {
-      fn?.(...args);
-    } catch {
-      // Swallowed on purpose: the hook's own failure has nothing to do with the upstream exchange.
-    }
-  };
-}
-
-export class UpstreamSession implements RelayHost {
-  readonly config: ResolvedUpstreamConfig;
-  readonly identity: FrontIdentity;
-  readonly catalog: UpstreamCatalog;
-  readonly state = new SessionState();
+export class UpstreamSession {
+  readonly #config: ResolvedUpstreamConfig;
+  readonly #identity: FrontIdentity;
+  readonly #catalog: UpstreamCatalog;
+  readonly #state = new SessionState();
+  /** What relay.ts may use of this session; kept off the public face of the class. */
+  readonly #host: RelayHost;
   readonly #lifecycle: Lifecycle;
   readonly #closing = new AbortController();
   readonly #hooks: Required<UpstreamHooks>;
@@ -69,21 +61,30 @@ export class UpstreamSession implements RelayHost {
   #streamOpening: Promise<void> | undefined;
 
   constructor(options: UpstreamSessionOptions) {
-    this.config = options.upstream;
-    this.identity = options.client;
-    this.#hooks = {
-      onSnapshot: guard(options.hooks?.onSnapshot),
-      onMessage: guard(options.hooks?.onMessage),
-      onRecreated: guard(options.hooks?.onRecreated),
-      onEvent: guard(options.hooks?.onEvent),
-    };
+    this.#config = options.upstream;
+    this.#identity = options.client;
+    this.#hooks = guardedHooks(options.hooks);
     this.#lifecycle = new Lifecycle(this.#hooks.onEvent);
     const snapshot = options.snapshot;
-    this.catalog = new UpstreamCatalog(snapshot);
+    this.#catalog = new UpstreamCatalog(snapshot);
     const logLevel = options.client.logLevel ?? snapshot?.logLevel;
-    if (logLevel !== undefined) this.state.observe('logging/setLevel', { level: logLevel });
-    for (const uri of options.client.subscriptions ?? snapshot?.subscriptions ?? []) this.state.observe('resources/subscribe', { uri });
+    if (logLevel !== undefined) this.#state.observe('logging/setLevel', { level: logLevel });
+    for (const uri of options.client.subscriptions ?? snapshot?.subscriptions ?? []) this.#state.observe('resources/subscribe', { uri });
     this.#generation = snapshot?.generation ?? 0;
+    this.#host = {
+      config: this.#config,
+      identity: this.#identity,
+      catalog: this.#catalog,
+      state: this.#state,
+      closingSignal: this.#closing.signal,
+      ready: (signal) => this.#ready(signal),
+      recover: (failed, reason) => this.#recover(failed, reason),
+      target: (link) => this.#target(link),
+      nextId: () => this.#nextId(),
+      emit: (event) => this.#hooks.onEvent(event),
+      deliver: (message, related) => this.#deliver(message, related),
+      persist: () => this.#persist(),
+    };
     if (snapshot) this.#restore(snapshot);
   }
 
@@ -91,37 +92,34 @@ export class UpstreamSession implements RelayHost {
     return this.#lifecycle.state;
   }
 
-  get closingSignal(): AbortSignal {
-    return this.#closing.signal;
-  }
-
   /** Requests waiting for a handshake to finish. */
   get queued(): number {
     return this.#waiting;
   }
 
-  get link(): Link | undefined {
-    return this.#lifecycle.state === 'ready' ? this.#link : undefined;
+  /** The era the upstream is spoken to in, once known. */
+  get era(): UpstreamEra | undefined {
+    return this.#era;
   }
 
   /** What to persist now, or undefined before the first upstream session. */
   get snapshot(): UpstreamSnapshot | undefined {
-    return this.#link && snapshotOf(this.#link, this.catalog, this.state);
+    return this.#link && snapshotOf(this.#link, this.#catalog, this.#state);
   }
 
   /** Creates the upstream session (or uses the restored one) and returns what to answer the client's initialize with. */
   async initialize(signal?: AbortSignal): Promise<InitializeResult> {
-    return (await this.ready(signal ?? this.#closing.signal)).result;
+    return (await this.#ready(signal ?? this.#closing.signal)).result;
   }
 
   /** Relays one request and resolves with the upstream's response message (which may be a JSON-RPC error). */
   request(message: JSONRPCRequest, options: UpstreamRequestOptions = {}): Promise<JSONRPCResponse> {
-    const stopper = new Stopper(this.config.requestTimeoutMs, [
+    const stopper = new Stopper(this.#config.requestTimeoutMs, [
       [options.signal, 'caller'],
       [this.#closing.signal, 'closed'],
     ]);
     this.#inflight.set(message.id, stopper);
-    return relay(this, message, options, stopper).finally(() => {
+    return relay(this.#host, message, options, stopper).finally(() => {
       stopper.dispose();
       if (this.#inflight.get(message.id) === stopper) this.#inflight.delete(message.id);
     });
@@ -137,11 +135,11 @@ export class UpstreamSession implements RelayHost {
     if (message.method === 'notifications/initialized') return true;
     const cancelled = message.method === 'notifications/cancelled' ? message.params?.requestId : undefined;
     if (typeof cancelled === 'string' || typeof cancelled === 'number') this.#inflight.get(cancelled)?.stop('cancelled');
-    const link = this.link;
+    const link = this.#usableLink();
     // A 2026-07-28 upstream has no session to address: cancelling is ending the request's stream, done above.
     if (!link || link.era === 'modern') return false;
     try {
-      await post(this.target(link), message, anySignal(AbortSignal.timeout(this.config.handshakeTimeoutMs), this.#closing.signal));
+      await post(this.#target(link), message, anySignal(AbortSignal.timeout(this.#config.handshakeTimeoutMs), this.#closing.signal));
       return true;
     } catch {
       return false; // reported to the caller by the return value; a notification has no answer to relay
@@ -150,10 +148,10 @@ export class UpstreamSession implements RelayHost {
 
   /** Delivers the client's answer to a server-to-client request; works in any process that has the snapshot. */
   async reply(message: JSONRPCResponse): Promise<void> {
-    const link = this.link;
+    const link = this.#usableLink();
     if (!link) throw new UpstreamClosedError({ method: 'reply' }, false);
     if (link.era === 'modern') throw new UpstreamUnsupportedError({ method: 'reply' }, '2026-07-28 has no server-to-client requests to answer (input_required results carry them)');
-    await relayReply(this, link, message);
+    await relayReply(this.#host, link, message);
   }
 
   /** Stops everything; requests in flight fail with UpstreamClosedError. The upstream session is left to expire. */
@@ -169,35 +167,35 @@ export class UpstreamSession implements RelayHost {
     const link = this.#link;
     this.close();
     if (link?.sessionId === undefined) return;
-    await terminate(this.target(link), AbortSignal.timeout(this.config.handshakeTimeoutMs)).catch(() => undefined); // best effort: it expires anyway
+    await terminate(this.#target(link), AbortSignal.timeout(this.#config.handshakeTimeoutMs)).catch(() => undefined); // best effort: it expires anyway
   }
 
-  // ---- RelayHost: what relay.ts needs from the session ----
+  // ---- what relay.ts uses, through #host ----
 
-  target(link: Link): ExchangeTarget {
-    return targetFor(this.config, link.era, link.sessionId, link.protocolVersion);
+  #usableLink(): Link | undefined {
+    return this.#lifecycle.state === 'ready' ? this.#link : undefined;
   }
 
-  nextId(): string {
+  #target(link: Link): ExchangeTarget {
+    return targetFor(this.#config, link.era, link.sessionId, link.protocolVersion);
+  }
+
+  #nextId(): string {
     return `${this.#idPrefix}${++this.#ids}`;
   }
 
-  emit(event: UpstreamEvent): void {
-    this.#hooks.onEvent(event);
-  }
-
-  deliver(message: UpstreamMessage, relatedRequestId?: RequestId): void {
-    if (message.method === 'notifications/tools/list_changed') this.catalog.markStale();
+  #deliver(message: UpstreamMessage, relatedRequestId?: RequestId): void {
+    if (message.method === 'notifications/tools/list_changed') this.#catalog.markStale();
     this.#hooks.onMessage(message, relatedRequestId);
   }
 
-  persist(): void {
+  #persist(): void {
     const snapshot = this.snapshot;
     if (snapshot) this.#hooks.onSnapshot(snapshot);
   }
 
   /** The current upstream session, waiting for (or starting) a handshake when there is none. */
-  async ready(signal: AbortSignal): Promise<Link> {
+  async #ready(signal: AbortSignal): Promise<Link> {
     for (;;) {
       const state = this.#lifecycle.state;
       if (state === 'closed') throw new UpstreamClosedError(undefined, false);
@@ -216,7 +214,7 @@ export class UpstreamSession implements RelayHost {
   }
 
   /** `failed` lost its session upstream: replace it, unless that is already done or under way. */
-  async recover(failed: Link, reason: RecreateReason): Promise<void> {
+  async #recover(failed: Link, reason: RecreateReason): Promise<void> {
     if (this.#link !== failed || this.#lifecycle.state !== 'ready') return;
     this.#lostReason = reason;
     await this.#establish(`upstream session lost (${reason})`);
@@ -247,29 +245,29 @@ export class UpstreamSession implements RelayHost {
     this.#link = undefined;
     this.#stream?.close();
     this.#stream = undefined;
-    const deps: EstablishDeps = { config: this.config, client: this.identity.initialize, closing: this.#closing.signal, nextId: () => this.nextId(), emit: (e) => this.emit(e) };
+    const deps: EstablishDeps = { config: this.#config, client: this.#identity.initialize, closing: this.#closing.signal, nextId: () => this.#nextId(), emit: this.#hooks.onEvent };
     let established: Established;
     try {
-      established = await connectWithRetry(deps, this.#era ?? this.config.era);
+      established = await connectWithRetry(deps, this.#era ?? this.#config.era);
     } catch (error) {
       if (this.#lifecycle.state === 'closed') throw new UpstreamClosedError(undefined, false);
       this.#lifecycle.to(initial ? 'idle' : 'lost', `handshake failed: ${error instanceof Error ? error.message : String(error)}`, undefined, this.#generation);
       throw initial ? error : new RecoveryFailedError(undefined, 0, error);
     }
     const link: Link = { ...established, generation: ++this.#generation };
-    const target = this.target(link);
+    const target = this.#target(link);
     // The standalone stream opens alongside the replay and the list checks: one round trip, not three.
     this.#openStream(link);
     const [replayed, listsChanged] = await Promise.all([
-      replayState(deps, target, link.era, link.result.capabilities, this.state),
-      recheckLists(deps, target, link.era, this.catalog),
+      replayState(deps, target, link.era, link.result.capabilities, this.#state),
+      recheckLists(deps, target, link.era, this.#catalog),
       this.#streamOpening,
     ]);
     if (this.#closing.signal.aborted) throw new UpstreamClosedError(undefined, false);
     this.#era = link.era;
     this.#link = link;
     this.#lifecycle.to('ready', initial ? 'initialized' : 're-initialized', link.sessionId, link.generation);
-    this.persist();
+    this.#persist();
     if (!initial) {
       const durationMs = Math.round((performance.now() - started) * 100) / 100;
       const info = { reason: this.#lostReason, previousSessionId: previous?.sessionId, sessionId: link.sessionId, generation: link.generation };
@@ -279,19 +277,16 @@ export class UpstreamSession implements RelayHost {
   }
 
   #openStream(link: Link): void {
-    if (!this.config.standaloneStream || link.era !== 'legacy' || link.sessionId === undefined) return;
-    this.#stream = new StandaloneStream(this.target(link), this.config.reconnectBudget, {
-      onMessage: (message) => this.deliver(message),
+    if (!this.#config.standaloneStream || link.era !== 'legacy' || link.sessionId === undefined) return;
+    this.#stream = new StandaloneStream(this.#target(link), this.#config.reconnectBudget, {
+      onMessage: (message) => this.#deliver(message),
       onSessionRejected: () => {
-        this.recover(link, 'stream-rejected').catch(() => undefined); // reported through transition events; the next request retries
+        this.#recover(link, 'stream-rejected').catch(() => undefined); // reported through transition events; the next request retries
       },
-      onEvent: (event) => this.emit(event),
+      onEvent: this.#hooks.onEvent,
     });
     this.#stream.open();
-    let timer: NodeJS.Timeout | undefined;
-    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.config.streamOpenTimeoutMs)));
-    const opening = Promise.race([this.#stream.settled, bound]).finally(() => {
-      clearTimeout(timer);
+    const opening = this.#stream.settledWithin(this.#config.streamOpenTimeoutMs).finally(() => {
       if (this.#streamOpening === opening) this.#streamOpening = undefined;
     });
     this.#streamOpening = opening;

@@ -70,6 +70,13 @@ export class StandaloneStream implements FetchObserver {
       .catch(() => undefined);
   }
 
+  /** `settled`, or `ms` later, whichever comes first. */
+  settledWithin(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+    return Promise.race([this.settled, bound]).finally(() => clearTimeout(timer));
+  }
+
   close(): void {
     this.#settle();
     this.#closed = true;
