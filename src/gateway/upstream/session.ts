@@ -114,6 +114,8 @@ export class UpstreamSession {
 
   /** Relays one request and resolves with the upstream's response message (which may be a JSON-RPC error). */
   request(message: JSONRPCRequest, options: UpstreamRequestOptions = {}): Promise<JSONRPCResponse> {
+    // The upstream session is the gateway's to make: an initialize relayed as-is would start a second one.
+    if (message.method === 'initialize') return this.initialize(options.signal).then((result) => ({ jsonrpc: '2.0', id: message.id, result }));
     const stopper = new Stopper(this.#config.requestTimeoutMs, [
       [options.signal, 'caller'],
       [this.#closing.signal, 'closed'],

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { killAll, waitFor } from '../../client/support/processes.js';
-import { call, observe, rpc, textOf } from '../support/session.js';
+import { call, CLIENT, observe, rpc, textOf } from '../support/session.js';
 import { UpstreamFixture } from '../support/upstreams.js';
 
 after(killAll);
@@ -53,6 +53,11 @@ describe('UpstreamSession state across upstream sessions', () => {
         // A tool added at run time: the upstream's own list_changed reaches the front.
         await session.request(call('add_tool', { name: 'late' }));
         await waitFor(() => messages.some((m) => m.message.method === 'notifications/tools/list_changed'), 10_000, 'tools/list_changed');
+
+        // An initialize relayed by mistake answers from the current upstream session instead of starting another.
+        const again = await session.request(rpc('initialize', { ...CLIENT }));
+        assert.ok('result' in again && (again.result.serverInfo as { name: string }).name.startsWith('fixture-'));
+        assert.equal(upstream.count('initialize'), 3);
 
         // Another instance holding only the snapshot goes on with the same upstream session.
         const other = observe(upstream.url, { snapshot: session.snapshot!, config: { standaloneStream: false } });
