@@ -29,13 +29,15 @@ export type Failure =
 /**
  * Bodies that mean "I do not know this session" on a 400, as sent by the SDK
  * examples ("Bad Request: No valid session ID provided", "Mcp-Session-Id
- * header is required", "Server not initialized") and FastMCP ("Session not
- * found"). A 400 that matches none of them is a real bad request.
+ * header is required", "Server not initialized", and "Invalid or missing
+ * session ID" on GET and DELETE) and FastMCP ("Session not found"). A 400
+ * that matches none of them is a real bad request.
  */
 const SESSION_LOST_BODY = [
   /no valid session/i,
   /session[ -]id header is required/i,
   /session not found/i,
+  /invalid or missing session/i,
   /(invalid|unknown|expired|terminated) session/i,
   /session (is )?(invalid|unknown|expired|terminated)/i,
   /server not initialized/i,
@@ -78,7 +80,8 @@ function isNetworkError(error: unknown, codes: string[]): boolean {
   return error instanceof TypeError && /fetch failed|terminated|network/i.test(message);
 }
 
-function httpStatus(error: unknown): { status: number; text: string } | undefined {
+/** Status and body of an HTTP error the SDK transport raised, or undefined for any other error. */
+export function httpStatus(error: unknown): { status: number; text: string } | undefined {
   if (!(error instanceof SdkError)) return undefined;
   const data = error.data as { status?: unknown; text?: unknown } | undefined;
   if (typeof data?.status !== 'number') return undefined;

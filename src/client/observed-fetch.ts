@@ -78,10 +78,11 @@ function retryScanner(onRetry: (ms: number) => void): (text: string) => void {
   };
 }
 
-export function observedFetch(base: FetchLike, tracker: AttemptTracker, observer: FetchObserver): FetchLike {
+/** `tracker` is absent for a transport that only carries a GET stream (no attempts to record). */
+export function observedFetch(base: FetchLike, tracker: AttemptTracker | undefined, observer: FetchObserver): FetchLike {
   return async (url, init) => {
     const headers = new Headers(init?.headers);
-    const attempt = tracker.get(headers.get(ATTEMPT_HEADER));
+    const attempt = tracker?.get(headers.get(ATTEMPT_HEADER));
     headers.delete(ATTEMPT_HEADER);
     const isGet = (init?.method ?? 'GET').toUpperCase() === 'GET';
 

@@ -1,14 +1,9 @@
 /**
  * The retry loop every request goes through. Each failed attempt is
- * classified (classify.ts) and handled by what it proves:
- *
- * - session lost (404, or a 400 saying so): the server did not process it.
- *   Re-initialize (single-flight), then send it again, whatever it is.
- * - not sent (refused before a byte left, 429, 503): send it again after a
- *   backoff that honours Retry-After and the SSE `retry:` field.
- * - outcome unknown (reset, cut stream, timeout): send it again once, and
- *   only if it is safe to repeat; otherwise fail with OutcomeUnknownError.
- * - anything else is the server's answer: thrown as the SDK raised it.
+ * classified (classify.ts) and the shared rules (retry-rules.ts) decide what
+ * it proves: recover the session and send again, back off and send again,
+ * send a request that is safe to repeat once more, or fail. This file only
+ * carries those decisions out on the client's connections.
  */
 import { type Client, type RequestOptions, type Tool } from '@modelcontextprotocol/client';
 import { anySignal, ATTEMPT_HEADER } from './attempts.js';
@@ -23,6 +18,7 @@ import {
   ServerUnavailableError,
   type RequestDescription,
 } from './errors.js';
+import { RetryRules } from './retry-rules.js';
 import type { ClientEventEmitter, ClientStats, RetryReason } from './events.js';
 import type { ResolvedOptions } from './options.js';
 import { isSafeToRepeat, toolNameOf } from './safety.js';
@@ -68,9 +64,8 @@ export class RequestRunner {
   ): Promise<T> {
     const { manager, stats, events } = this.#deps;
     const request: RequestDescription = { method, tool: toolNameOf(method, params) };
-    const budget = new RetryBudget(budgetOptions);
+    const rules = new RetryRules(request, new RetryBudget(budgetOptions), () => this.#safeToRepeat(method, params));
     let sends = 0;
-    let unknownRetried = false;
 
     // Know whether a tool is safe to repeat before calling it: if the call's
     // outcome turns out unknown, the answer is needed at once, possibly while
@@ -81,7 +76,7 @@ export class RequestRunner {
       await this.#deps.refreshTools().catch(() => undefined);
     }
 
-    // Bounded: every `continue` below first takes from `budget`, or throws.
+    // Bounded: every retry below is granted by `rules`, which takes from its budget or fails.
     for (;;) {
       const connection = await manager.ready().catch((error: unknown) => Promise.reject(forRequest(error, request, sends)));
       const attempt = connection.attempts.begin(options?.signal);
@@ -106,32 +101,24 @@ export class RequestRunner {
         connection.attempts.end(attempt);
       }
 
+      const decision = rules.decide(failure, cause, sends, connection.serverRetryMs);
       let reason: RetryReason;
-      let delay: number | undefined;
-      switch (failure.kind) {
-        case 'fatal':
-          throw cause;
-        case 'session-lost':
-          // Spend from the budget first so a server that rejects every new session cannot loop us.
-          if (budget.next() === undefined) throw new RecoveryFailedError(request, sends, cause);
-          await manager.recover(connection, failure.detail).catch((error: unknown) => Promise.reject(forRequest(error, request, sends)));
+      let delay: number;
+      switch (decision.action) {
+        case 'fail':
+          if (decision.error instanceof OutcomeUnknownError) {
+            stats.outcomeUnknown++;
+            events.emit('outcomeUnknown', { method, tool: request.tool, reason: decision.error.reason });
+          }
+          throw decision.error;
+        case 'recover':
+          await manager.recover(connection, decision.detail).catch((error: unknown) => Promise.reject(forRequest(error, request, sends)));
           reason = 'session-lost';
           delay = 0;
           break;
-        case 'not-sent':
-          delay = budget.next(failure.retryAfterMs ?? connection.serverRetryMs);
-          if (delay === undefined) throw new ServerUnavailableError(request, sends, cause);
-          reason = 'not-sent';
-          break;
-        case 'outcome-unknown':
-          delay = unknownRetried || !this.#safeToRepeat(method, params) ? undefined : budget.next(connection.serverRetryMs);
-          if (delay === undefined) {
-            stats.outcomeUnknown++;
-            events.emit('outcomeUnknown', { method, tool: request.tool, reason: failure.reason });
-            throw new OutcomeUnknownError(request, failure.reason, sends, cause, unknownRetried);
-          }
-          unknownRetried = true;
-          reason = 'outcome-unknown';
+        case 'retry':
+          reason = decision.reason;
+          delay = decision.delayMs;
           break;
       }
 

@@ -21,7 +21,8 @@ const closed = () => new TypeError('fetch failed', { cause: Object.assign(new Er
 describe('classify', () => {
   it('a 404 or a "no valid session" 400 on a session-bearing request means the session is lost', () => {
     assert.equal(classify(http(404, 'Session not found'), facts()).kind, 'session-lost');
-    for (const body of ['Bad Request: No valid session ID provided', 'Bad Request: Mcp-Session-Id header is required', 'Session not found', 'Bad Request: Server not initialized']) {
+    // The last is what the SDK v1 + express example answers a GET or DELETE for an unknown session.
+    for (const body of ['Bad Request: No valid session ID provided', 'Bad Request: Mcp-Session-Id header is required', 'Session not found', 'Bad Request: Server not initialized', 'Invalid or missing session ID']) {
       assert.equal(classify(http(400, body), facts()).kind, 'session-lost', body);
     }
     assert.ok(isSessionLostResponse(404, ''));

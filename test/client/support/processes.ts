@@ -68,8 +68,10 @@ export class FixtureServer {
     this.logFile = join(this.#dir, 'events.jsonl');
   }
 
-  static async start(script: string, env: Record<string, string> = {}): Promise<FixtureServer> {
-    const server = new FixtureServer(fixturePath(script), await freePort());
+  /** `script`: a file name in test/client/fixtures, or the URL of a compiled fixture elsewhere. */
+  static async start(script: string | URL, env: Record<string, string> = {}): Promise<FixtureServer> {
+    const path = typeof script === 'string' ? fixturePath(script) : fileURLToPath(script);
+    const server = new FixtureServer(path, await freePort());
     await server.restart(env);
     return server;
   }

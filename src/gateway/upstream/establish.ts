@@ -1,0 +1,118 @@
+/**
+ * Making a new upstream session usable, as one bounded sequence: the
+ * handshake (retried with backoff while the upstream is unreachable, up to
+ * the reconnect budget), then the client's own session state replayed (log
+ * level, resource subscriptions) and the lists it has seen compared, in
+ * parallel, so a cold re-initialize costs about two round trips.
+ */
+import type { InitializeRequestParams, JSONRPCRequest, LoggingLevel, ServerCapabilities } from '@modelcontextprotocol/client';
+import { anySignal } from '../../client/attempts.js';
+import { RetryBudget, sleep } from '../../client/backoff.js';
+import { isTransient } from '../../client/classify.js';
+import { ServerUnavailableError } from '../../client/errors.js';
+import type { UpstreamCatalog } from './catalog.js';
+import type { EraPreference, ResolvedUpstreamConfig } from './config.js';
+import { withEnvelope } from './envelope.js';
+import { UpstreamClosedError } from './errors.js';
+import { exchange, ExchangeFailure, type ExchangeTarget } from './exchange.js';
+import { asTypedError } from './failures.js';
+import { handshake, type Established } from './handshake.js';
+import type { ListKind, UpstreamEra, UpstreamEvent } from './types.js';
+
+export interface EstablishDeps {
+  config: ResolvedUpstreamConfig;
+  client: InitializeRequestParams;
+  closing: AbortSignal;
+  nextId(): string;
+  emit(event: UpstreamEvent): void;
+}
+
+export function targetFor(config: ResolvedUpstreamConfig, era?: UpstreamEra, sessionId?: string, protocolVersion?: string): ExchangeTarget {
+  return {
+    url: config.url,
+    headers: config.headers,
+    fetch: config.fetch,
+    resumption: config.resumption,
+    ...(sessionId !== undefined && { sessionId }),
+    // A 2026-07-28 request carries its version in `_meta`; the transport derives the header from it.
+    ...(era === 'legacy' && protocolVersion !== undefined && { protocolVersion }),
+  };
+}
+
+/** The handshake, retried while the upstream is away (refused, 502/503/504, timed out). */
+export async function connectWithRetry(deps: EstablishDeps, era: EraPreference): Promise<Established> {
+  const budget = new RetryBudget(deps.config.reconnectBudget);
+  for (let attempt = 1; ; attempt++) {
+    const timeout = AbortSignal.timeout(deps.config.handshakeTimeoutMs);
+    const signal = anySignal(timeout, deps.closing);
+    try {
+      return await handshake({ target: targetFor(deps.config), client: deps.client, era, signal, nextId: deps.nextId });
+    } catch (error) {
+      if (deps.closing.aborted) throw new UpstreamClosedError({ method: 'initialize' }, false);
+      if (!(error instanceof ExchangeFailure)) throw error;
+      const transient = error.garbled === undefined && (timeout.aborted || error.facts.streamCut || isTransient(error.cause));
+      if (!transient) throw asTypedError(error, { method: 'initialize' });
+      deps.emit({ type: 'unreachable', during: 'handshake', attempt, error: error.message });
+      const delay = budget.next(error.facts.retryAfterMs ?? error.serverRetryMs);
+      if (delay === undefined) throw new ServerUnavailableError({ method: 'initialize' }, attempt, error.cause);
+      await sleep(delay, deps.closing).catch(() => Promise.reject(new UpstreamClosedError({ method: 'initialize' }, false)));
+    }
+  }
+}
+
+/** One request of the gateway's own on a new session, bounded like a handshake. */
+async function own(deps: EstablishDeps, target: ExchangeTarget, era: UpstreamEra, method: string, params?: Record<string, unknown>) {
+  const request: JSONRPCRequest = { jsonrpc: '2.0', id: deps.nextId(), method, ...(params && { params }) };
+  const signal = anySignal(AbortSignal.timeout(deps.config.handshakeTimeoutMs), deps.closing);
+  const outgoing = era === 'modern' ? withEnvelope(request, deps.client, undefined) : request;
+  return (await exchange(target, outgoing, { signal })).response;
+}
+
+export interface ReplayState {
+  logLevel: LoggingLevel | undefined;
+  subscriptions: ReadonlySet<string>;
+}
+
+/**
+ * Re-applies what the client had set on its old upstream session. Failures
+ * are reported, not thrown: the request that caused the recovery can still
+ * succeed without them. A 2026-07-28 upstream has no session to apply them
+ * to (the log level travels in each request's `_meta`).
+ */
+export async function replayState(deps: EstablishDeps, target: ExchangeTarget, era: UpstreamEra, capabilities: ServerCapabilities, state: ReplayState) {
+  const replayed = { logLevel: undefined as LoggingLevel | undefined, subscriptions: 0 };
+  if (era === 'modern') return replayed;
+  const steps: Array<Promise<void>> = [];
+  const step = (what: string, method: string, params: Record<string, unknown>, done: () => void) =>
+    steps.push(
+      own(deps, target, era, method, params).then(
+        (response) => ('error' in response ? deps.emit({ type: 'replay_failed', what, error: response.error.message }) : done()),
+        (error: unknown) => deps.emit({ type: 'replay_failed', what, error: String(error) }),
+      ),
+    );
+  const level = state.logLevel;
+  if (level !== undefined && capabilities.logging) step(`logging/setLevel ${level}`, 'logging/setLevel', { level }, () => (replayed.logLevel = level));
+  if (capabilities.resources?.subscribe) {
+    for (const uri of state.subscriptions) step(`resources/subscribe ${uri}`, 'resources/subscribe', { uri }, () => replayed.subscriptions++);
+  }
+  await Promise.all(steps);
+  return replayed;
+}
+
+/** Lists the client has seen, fetched again on the new session; the kinds whose first page differs. */
+export async function recheckLists(deps: EstablishDeps, target: ExchangeTarget, era: UpstreamEra, catalog: UpstreamCatalog): Promise<ListKind[]> {
+  const changed: ListKind[] = [];
+  await Promise.all(
+    catalog.seenKinds.map(async (kind) => {
+      const method = `${kind}/list`;
+      try {
+        const response = await own(deps, target, era, method);
+        if (catalog.learn(method, undefined, response, false).differs) changed.push(kind);
+      } catch {
+        // Could not look: say it changed, so the client lists again rather than trusting a stale list.
+        changed.push(kind);
+      }
+    }),
+  );
+  return changed.sort();
+}
