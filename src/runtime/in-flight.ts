@@ -1,10 +1,11 @@
 /**
  * The one count of work in progress that the drain waits for. Two kinds of
  * work enter it: an HTTP exchange, from arrival until its answer is complete
- * (a streamed answer: until its body ends), and a session's JSON-RPC request,
- * from arrival until its response is sent, which can outlive its exchange
- * when the client went away and the response is kept for a resumed stream.
- * Long-lived standalone GET streams are not work: the drain closes them.
+ * (a modern streamed answer: until its body ends; a legacy one: until its
+ * session took it over), and a session's JSON-RPC request, from arrival until
+ * its response is sent, which can outlive its exchange when the client went
+ * away and the response is kept for a resumed stream. Long-lived standalone
+ * GET streams are not work: the drain closes them.
  */
 export class InFlight {
   #count = 0;

@@ -28,7 +28,14 @@ export type McpEndpoint = (request: Request, principal: string, authInfo: AuthIn
 export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
   const { legacy, modern, maxBodyBytes, inFlight } = options;
 
-  /** Counts the exchange until its answer is complete: at once for a plain answer, at the end of its body for a stream. */
+  /**
+   * Counts an exchange as in flight until its answer is complete. A modern
+   * answer streamed over SSE is work until its body ends. A legacy answer is
+   * counted until the session took it over: from then on its JSON-RPC
+   * requests are counted by the session itself until their responses are
+   * sent, which also covers a client that went away (and spares a stream
+   * wrapper per call on the hot path).
+   */
   const counted = async (work: () => Promise<Response>, streamsAreWork: boolean): Promise<Response> => {
     const leave = inFlight.enter();
     let response: Response;
@@ -50,7 +57,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     const method = request.method;
     if (method === 'GET' || method === 'DELETE') {
       fields.era = 'legacy';
-      // A standalone GET stream is not work to wait for: the drain closes it and the client reconnects elsewhere.
+      // A standalone GET stream is not work to wait for either: the drain closes it and the client reconnects elsewhere.
       return counted(() => legacy.serve(request, undefined, principal, authInfo, fields), false);
     }
     if (method !== 'POST') return wireError('METHOD_NOT_ALLOWED', { headers: { allow: 'GET, POST, DELETE' } });
@@ -76,7 +83,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     fields.rpcMethod = rpcMethodOf(body);
     if (isPlainLegacy(request, body) || (await isLegacyRequest(request, body, { maxRequestBodySize: maxBodyBytes }))) {
       fields.era = 'legacy';
-      return counted(() => legacy.serve(request, body, principal, authInfo, fields), true);
+      return counted(() => legacy.serve(request, body, principal, authInfo, fields), false);
     }
     fields.era = 'modern';
     return counted(() => modern.fetch(request, body, authInfo), true);
