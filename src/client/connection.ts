@@ -53,11 +53,16 @@ export class Connection implements FetchObserver {
   #closing = false;
   #openStreams = 0;
   #serverRetryMs: number | undefined;
-  #streamSettled: (() => void) | undefined;
+  /** The server has served a GET stream on this session (one that answers 405 never will). */
+  #streamsServed = false;
+  #reopening: Promise<void> | undefined;
+  readonly #streamWaiters = new Set<() => void>();
+  readonly #streamOpenTimeoutMs: number;
 
   private constructor(generation: number, settings: ConnectionSettings, listener: ConnectionListener) {
     this.generation = generation;
     this.#listener = listener;
+    this.#streamOpenTimeoutMs = settings.streamOpenTimeoutMs;
     this.#transport = new ObservedTransport(settings.url, this.attempts, {
       requestInit: { headers: settings.headers },
       fetch: observedFetch(settings.fetch, this.attempts, this),
@@ -76,23 +81,30 @@ export class Connection implements FetchObserver {
   /** Connects (era negotiation and handshake as the SDK does them) and, on legacy, waits briefly for the standalone stream. */
   static async open(generation: number, settings: ConnectionSettings, listener: ConnectionListener): Promise<Connection> {
     const connection = new Connection(generation, settings, listener);
-    const streamSettled = new Promise<void>((resolve) => {
-      connection.#streamSettled = resolve;
-    });
+    const streamSettled = connection.#nextStreamEvent();
     try {
       await connection.client.connect(connection.#transport, { timeout: settings.connectTimeoutMs });
     } catch (error) {
       await connection.close();
       throw error;
     }
-    if (connection.sessionId !== undefined) {
-      // The SDK opens the standalone stream on its own after `initialized`;
-      // waiting for it means notifications sent right after a recovery are not lost.
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([streamSettled, new Promise<void>((resolve) => (timer = setTimeout(resolve, settings.streamOpenTimeoutMs)))]);
-      clearTimeout(timer);
-    }
+    // The SDK opens the standalone stream on its own after `initialized`;
+    // waiting for it means notifications sent right after a recovery are not lost.
+    if (connection.sessionId !== undefined) await streamSettled;
     return connection;
+  }
+
+  /** Resolves at the next GET stream event (opened, refused, failed, ended), or after the stream-open timeout. */
+  #nextStreamEvent(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      // Unref'd: a wait nobody needs any more (no session, client closed) must not hold the process open.
+      const timer = setTimeout(settle, this.#streamOpenTimeoutMs).unref();
+      function settle(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#streamWaiters.add(settle);
+    });
   }
 
   get era(): ProtocolEra | undefined {
@@ -134,7 +146,29 @@ export class Connection implements FetchObserver {
     });
   }
 
+  /**
+   * Before a request on a session whose standalone stream is down (the SDK
+   * stops reconnecting it after a few tries while the server is away): open
+   * it again and wait briefly, as after a handshake, so that what the server
+   * sends there while serving the request (a request for sampling, a log
+   * message, a list_changed) has a stream to arrive on instead of being lost.
+   * Costs nothing while the stream is up. Single-flight.
+   */
+  ensureStandaloneStream(): Promise<void> {
+    if (this.#closing || this.sessionId === undefined || !this.#streamsServed || this.#openStreams > 0) return Promise.resolve();
+    this.#reopening ??= (async () => {
+      const settled = this.#nextStreamEvent();
+      this.reopenStandaloneStream();
+      await settled;
+    })().finally(() => {
+      this.#reopening = undefined;
+    });
+    return this.#reopening;
+  }
+
   onGetStream(event: GetStreamEvent): void {
+    if (event.kind === 'opened') this.#streamsServed = true;
+    if (event.kind === 'unsupported') this.#streamsServed = false;
     if (event.kind === 'opened') this.#openStreams++;
     if (event.kind === 'ended') this.#openStreams = Math.max(0, this.#openStreams - 1);
     this.#settleStream();
@@ -157,8 +191,8 @@ export class Connection implements FetchObserver {
   }
 
   #settleStream(): void {
-    this.#streamSettled?.();
-    this.#streamSettled = undefined;
+    for (const settle of this.#streamWaiters) settle();
+    this.#streamWaiters.clear();
   }
 
   /** Ends the session politely (DELETE) when asked to, then closes. Never throws. */

@@ -79,6 +79,8 @@ export class RequestRunner {
     // Bounded: every retry below is granted by `rules`, which takes from its budget or fails.
     for (;;) {
       const connection = await manager.ready().catch((error: unknown) => Promise.reject(forRequest(error, request, sends)));
+      // The server may answer on the standalone stream while it serves this request: have one open.
+      await connection.ensureStandaloneStream();
       const attempt = connection.attempts.begin(options?.signal);
       let failure: Failure;
       let cause: unknown;

@@ -201,6 +201,18 @@ export class ResilientClient {
     return this.#run('logging/setLevel', { level }, (client, o) => client.setLoggingLevel(level, o), options);
   }
 
+  /**
+   * Sends a client notification (e.g. `notifications/roots/list_changed`) on
+   * the current connection, connecting first if needed. One that could not be
+   * sent is sent again like a request that did not run: a notification states
+   * a fact, so a second copy changes nothing. A session the server lost is not
+   * recovered for it: the next session starts without the state it refers to.
+   */
+  notification(notification: Notification): Promise<void> {
+    const params = notification.params as Params;
+    return this.#run(notification.method, params, (client) => client.notification(notification), undefined);
+  }
+
   #run<T>(method: string, params: object | undefined, op: Operation<T>, options: RequestOptions | undefined): Promise<T> {
     // The SDK's params types are plain JSON objects; the runner only reads keys from them.
     return this.#runner.run(method, params as Params, op, options);
