@@ -1,5 +1,5 @@
 /**
- * `durable-mcp bridge <url> [--header "Name: value"]... [--timeout ms] [--verbose|--quiet]`.
+ * `durable-mcp bridge <url> [--header "Name: value"]... [--timeout ms] [--era auto|legacy] [--verbose|--quiet]`.
  * Header values may reference environment variables as `${NAME}`, so a token
  * lives in the environment of the MCP host rather than in its config file.
  * A reference to an unset variable is an error: sending "Bearer " silently
@@ -8,10 +8,14 @@
 
 export type LogLevel = 'quiet' | 'info' | 'verbose';
 
+/** Which protocol era to speak to the remote: `auto` prefers 2026-07-28 when it offers it, `legacy` always initializes. */
+export type RemoteEra = 'auto' | 'legacy';
+
 export interface BridgeArgs {
   url: URL;
   headers: Record<string, string>;
   timeoutMs: number | undefined;
+  era: RemoteEra;
   logLevel: LogLevel;
 }
 
@@ -28,6 +32,12 @@ Options:
                           e.g. --header "Authorization: Bearer \${MCP_TOKEN}".
   --timeout <ms>          Per-request timeout, and how long to wait for the
                           remote at startup (default 60000).
+  --era <auto|legacy>     auto (default): 2026-07-28 when the remote offers it,
+                          else a 2025-era session. legacy: always a 2025-era
+                          session, the era the host speaks; needed for tools
+                          that ask the client with 2025-era requests
+                          (createMessage, elicitInput, listRoots), which
+                          2026-07-28 cannot carry.
   --verbose               Log retries, reconnects and transport errors to stderr.
   --quiet                 Log only errors.
   -h, --help              Show this help.
@@ -63,6 +73,7 @@ export function parseBridgeArgs(argv: readonly string[], env: NodeJS.ProcessEnv 
   let url: URL | undefined;
   const headers: Record<string, string> = {};
   let timeoutMs: number | undefined;
+  let era: RemoteEra = 'auto';
   let logLevel: LogLevel = 'info';
 
   for (let i = 0; i < argv.length; i++) {
@@ -89,6 +100,12 @@ export function parseBridgeArgs(argv: readonly string[], env: NodeJS.ProcessEnv 
         timeoutMs = ms;
         break;
       }
+      case '--era': {
+        const raw = value();
+        if (raw !== 'auto' && raw !== 'legacy') return { ok: false, error: `--era expects auto or legacy, got "${raw}"` };
+        era = raw;
+        break;
+      }
       case '--verbose':
         logLevel = 'verbose';
         break;
@@ -107,5 +124,5 @@ export function parseBridgeArgs(argv: readonly string[], env: NodeJS.ProcessEnv 
     }
   }
   if (!url) return { ok: false, error: 'missing <url>' };
-  return { ok: true, args: { url, headers, timeoutMs, logLevel } };
+  return { ok: true, args: { url, headers, timeoutMs, era, logLevel } };
 }

@@ -4,7 +4,7 @@
  * exit code: 0 done, 1 could not reach the remote, 2 bad usage.
  */
 import { BRIDGE_HELP, parseBridgeArgs } from './args.js';
-import { createStderrLogger, describeError } from './logger.js';
+import { createStderrLogger } from './logger.js';
 import { runBridge } from './run-bridge.js';
 
 export async function bridgeCommand(argv: string[]): Promise<number> {
@@ -17,17 +17,12 @@ export async function bridgeCommand(argv: string[]): Promise<number> {
     process.stdout.write(BRIDGE_HELP);
     return 0;
   }
-  const { url, headers, timeoutMs, logLevel } = parsed.args;
+  const { url, headers, timeoutMs, era, logLevel } = parsed.args;
   const logger = createStderrLogger(logLevel);
   if (Object.keys(headers).length > 0) logger.debug(`sending header(s): ${Object.keys(headers).join(', ')}`);
 
-  let handle;
-  try {
-    handle = await runBridge({ url, headers, timeoutMs, logger });
-  } catch (error) {
-    logger.error(`cannot reach ${url.origin}${url.pathname}: ${describeError(error)}`);
-    return 1;
-  }
+  // The remote is contacted when the host sends `initialize` (the bridge declares the host's capabilities upstream).
+  const handle = runBridge({ url, headers, timeoutMs, era, logger });
   const onSignal = () => void handle.close();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);

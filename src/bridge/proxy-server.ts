@@ -4,6 +4,7 @@
  * capabilities mirror the remote's, plus `listChanged` on each list, so the
  * bridge can tell the local client when a restart changed what the remote
  * offers. `ping` is answered locally (it asks whether the bridge is alive).
+ * Requests in the other direction are relayed by server-requests.ts.
  */
 import type { RequestOptions } from '@modelcontextprotocol/client';
 import { ProtocolError, ProtocolErrorCode, Server, type ServerCapabilities, type ServerContext } from '@modelcontextprotocol/server';
@@ -17,6 +18,8 @@ export interface ProxyServerOptions {
   timeoutMs: number | undefined;
   /** Called with every tool list the local client receives, so a later change can be detected. */
   onToolsListed(tools: readonly unknown[]): void;
+  /** The local client's roots changed (`notifications/roots/list_changed`). */
+  onRootsListChanged(): void;
 }
 
 /**
@@ -129,6 +132,7 @@ export function buildProxyServer(options: ProxyServerOptions): Server {
       guarded('logging/setLevel', () => remote.setLoggingLevel(request.params.level, forward(ctx))),
     );
   }
+  server.setNotificationHandler('notifications/roots/list_changed', () => options.onRootsListChanged());
   // Anything else (extension methods) goes through as-is.
   server.fallbackRequestHandler = (request, ctx) =>
     guarded(request.method, () => remote.request(request.method, request.params as Record<string, unknown> | undefined, forward(ctx)));

@@ -72,21 +72,68 @@ describe('durable-mcp bridge', { timeout: 120_000 }, () => {
     }
   });
 
-  it('exits 1 with a clear message when the remote cannot be reached', async () => {
+  it("answers the host's initialize with an error and exits 1 when the remote cannot be reached", async () => {
     const { spawn } = await import('node:child_process');
     const port = await freePort(); // nothing listens there
-    const started = Date.now();
     const child = spawn(process.execPath, [bridgeEntry, `http://127.0.0.1:${port}/mcp`, '--quiet', '--timeout', '1500'], {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: { ...process.env },
     });
+    let stdout = '';
     let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    // --timeout also bounds how long it waits for the remote at startup.
-    const code = await withTimeout(new Promise<number | null>((resolve) => child.once('exit', resolve)), 10_000, 'bridge exit').finally(() => child.kill('SIGKILL'));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    // The remote is contacted when the host says what it can do (the bridge declares the same upstream).
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(stdout, '', 'nothing happens before initialize');
+    const started = Date.now();
+    const initialize = { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'host', version: '1' } };
+    child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: initialize })}\n`);
+    // --timeout also bounds how long it waits for the remote.
+    const code = await withTimeout(exited, 10_000, 'bridge exit').finally(() => child.kill('SIGKILL'));
     assert.equal(code, 1);
-    assert.match(stderr, new RegExp(`cannot reach http://127\\.0\\.0\\.1:${port}/mcp`));
     assert.ok(Date.now() - started >= 500, 'it waited for the remote (with backoff) before giving up');
+    const answer = JSON.parse(stdout.trim()) as { id: number; error?: { message: string } };
+    assert.equal(answer.id, 1);
+    assert.match(answer.error?.message ?? '', new RegExp(`cannot reach http://127\\.0\\.0\\.1:${port}/mcp`), 'the host is told why');
+    assert.match(stderr, new RegExp(`cannot reach http://127\\.0\\.0\\.1:${port}/mcp`));
+  });
+
+  it('before initialize: answers ping, turns other requests away, and lets a host that negotiates eras fall back', async () => {
+    const { spawn } = await import('node:child_process');
+    const server = await FixtureServer.start('legacy-server.js');
+    const child = spawn(process.execPath, [bridgeEntry, server.url, '--quiet'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const client = new Client({ name: 'negotiating-host', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
+    try {
+      let stdout = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      const answers = () => stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { id: number; result?: unknown; error?: { code: number } });
+      const send = (id: number, method: string, params?: unknown) =>
+        child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id, method, ...(params !== undefined && { params }) })}\n`);
+      send(1, 'ping');
+      send(2, 'server/discover');
+      send(3, 'tools/list');
+      send(4, 'initialize', { protocolVersion: '2025-11-25' });
+      await waitFor(() => answers().length === 4, 5_000, 'four answers');
+      const byId = new Map(answers().map((a) => [a.id, a]));
+      assert.deepEqual(byId.get(1)?.result, {});
+      assert.equal(byId.get(2)?.error?.code, -32601, 'a 2026-07-28 probe: method not found, so the host falls back to initialize');
+      assert.equal(byId.get(3)?.error?.code, -32600, 'initialize first');
+      assert.equal(byId.get(4)?.error?.code, -32602, 'an initialize without capabilities and clientInfo');
+      assert.equal(server.count('initialize'), 0, 'the remote is not contacted before a valid initialize');
+      child.stdin.end();
+      assert.equal(await withTimeout(new Promise((resolve) => child.once('exit', resolve)), 5_000, 'bridge exit'), 0);
+
+      const transport = new StdioClientTransport({ command: process.execPath, args: [bridgeEntry, server.url, '--quiet'], stderr: 'pipe' });
+      await withTimeout(client.connect(transport), 20_000, 'an era-negotiating host connects');
+      assert.equal(client.getProtocolEra(), 'legacy');
+      assert.match(textOf(await client.callTool(echo('negotiated'))), /negotiated/);
+    } finally {
+      child.kill('SIGKILL');
+      await client.close();
+      await server.dispose();
+    }
   });
 
   it('prints its own help and rejects bad usage', async () => {

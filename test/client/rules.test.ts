@@ -11,6 +11,7 @@ import { DEFAULT_BACKOFF, RetryBudget } from '../../src/client/backoff.js';
 import { parseBridgeArgs, expandEnv } from '../../src/bridge/args.js';
 import { fingerprint } from '../../src/bridge/list-watch.js';
 import { mirrorCapabilities } from '../../src/bridge/proxy-server.js';
+import { relayedCapabilities } from '../../src/bridge/server-requests.js';
 
 const facts = (overrides: Partial<AttemptFacts> = {}): AttemptFacts => ({ sessionBearing: true, streamCut: false, ...overrides });
 const http = (status: number, text: string) =>
@@ -113,12 +114,16 @@ describe('bridge arguments', () => {
     assert.deepEqual(parsed.args.headers, { Authorization: 'Bearer abc', 'X-Team': 'a:b' });
     assert.equal(parsed.args.timeoutMs, 5000);
     assert.equal(parsed.args.logLevel, 'verbose');
+    assert.equal(parsed.args.era, 'auto');
+    const legacy = parseBridgeArgs(['https://example.test/mcp', '--era', 'legacy'], {});
+    assert.ok(legacy.ok && 'args' in legacy);
+    assert.equal(legacy.args.era, 'legacy');
   });
 
   it('rejects what it cannot honour, naming but never echoing secrets', () => {
     const missing = parseBridgeArgs(['https://x.test/mcp', '--header', 'Authorization: Bearer ${NOPE}'], {});
     assert.deepEqual(missing, { ok: false, error: '--header Authorization: environment variable NOPE is not set' });
-    for (const argv of [[], ['ftp://x.test'], ['https://x.test', '--timeout', 'soon'], ['https://x.test', '--header', 'novalue'], ['https://x.test', '--what']]) {
+    for (const argv of [[], ['ftp://x.test'], ['https://x.test', '--timeout', 'soon'], ['https://x.test', '--header', 'novalue'], ['https://x.test', '--what'], ['https://x.test', '--era', 'modern']]) {
       assert.equal(parseBridgeArgs(argv, {}).ok, false, argv.join(' '));
     }
     assert.deepEqual(parseBridgeArgs(['--help'], {}), { ok: true, help: true });
@@ -141,5 +146,19 @@ describe('bridge list comparison and capabilities', () => {
       completions: {},
     });
     assert.deepEqual(mirrorCapabilities(remote, true), { tools: { listChanged: true }, resources: { listChanged: true }, completions: {} });
+  });
+
+  it("declares upstream the host's capabilities, all but tasks (a task-augmented request cannot be relayed)", () => {
+    const host = {
+      sampling: { tools: {} },
+      elicitation: { form: {}, url: {} },
+      roots: { listChanged: true },
+      experimental: { x: { on: true } },
+      extensions: { 'io.example/ui': {} },
+      tasks: { requests: { sampling: { createMessage: {} } } },
+    };
+    const { tasks: _tasks, ...relayed } = host;
+    assert.deepEqual(relayedCapabilities(host), relayed);
+    assert.deepEqual(relayedCapabilities({}), {});
   });
 });
