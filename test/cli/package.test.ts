@@ -17,10 +17,16 @@ import { after, before, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/client';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import ts from 'typescript';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../..', import.meta.url));
-const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; version: string; dependencies: Record<string, string> };
+const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  name: string;
+  version: string;
+  dependencies: Record<string, string>;
+  scripts: Record<string, string>;
+};
 
 /** Every module specifier a compiled file imports, statically or dynamically (comments and strings ignored). */
 function importsOf(file: string): string[] {
@@ -37,11 +43,14 @@ describe('the npm pack tarball, installed', { timeout: 120_000 }, () => {
   let installed = '';
   let bin = '';
   const children: ChildProcess[] = [];
+  let database: TestDatabase | undefined;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'durable-mcp-pack-'));
-    // `prepack` builds first, so a fresh clone packs compiled code too.
-    const packed = await run('npm', ['pack', '--json', '--pack-destination', dir], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
+    // `prepack` runs scripts/prepare.mjs, so a fresh clone packs compiled code. The suite was just built by that
+    // same script, so the test skips it (--ignore-scripts) rather than pay for a second, empty compile.
+    assert.equal(manifest.scripts.prepack, 'node scripts/prepare.mjs');
+    const packed = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
     const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as Array<{ filename: string; files: Array<{ path: string }> }>;
     assert.ok(info, 'npm pack reported its tarball');
     const files = info.files.map((f) => f.path);
@@ -61,9 +70,10 @@ describe('the npm pack tarball, installed', { timeout: 120_000 }, () => {
     bin = join(project, 'node_modules', '.bin', 'durable-mcp');
   });
 
-  after(() => {
+  after(async () => {
     for (const child of children) child.kill('SIGKILL');
     if (dir) rmSync(dir, { recursive: true, force: true });
+    await database?.drop();
   });
 
   it('runs its bin directly: --help, --version, bridge --help', async () => {
@@ -103,7 +113,9 @@ describe('the npm pack tarball, installed', { timeout: 120_000 }, () => {
   });
 
   it('serves the memory app, and its bridge carries a stock stdio client to it', async () => {
-    const server = spawn(bin, ['serve', '--port', '0', '--store', 'pglite:memory'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DATABASE_URL: '' } });
+    // PostgreSQL rather than a new PGlite store: the same code from the package, without a WASM initdb on a busy machine.
+    database = await createTestDatabase();
+    const server = spawn(bin, ['serve', '--port', '0', '--store', database.url], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DATABASE_URL: '' } });
     children.push(server);
     const url = await new Promise<string>((resolveUrl, reject) => {
       let out = '';
