@@ -209,8 +209,7 @@ export class ResilientClient {
    * recovered for it: the next session starts without the state it refers to.
    */
   notification(notification: Notification): Promise<void> {
-    const params = notification.params as Params;
-    return this.#run(notification.method, params, (client) => client.notification(notification), undefined);
+    return this.#run(notification.method, notification.params, (client) => client.notification(notification), undefined);
   }
 
   #run<T>(method: string, params: object | undefined, op: Operation<T>, options: RequestOptions | undefined): Promise<T> {
