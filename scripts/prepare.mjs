@@ -4,7 +4,7 @@
 // needs no separate install or build step.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -25,4 +25,6 @@ if (!installed) {
   run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error']);
   writeFileSync(stampFile, lockHash);
 }
+// A package is built from nothing: compiled files of sources deleted since the last build must not ship.
+if (process.argv.includes('--clean')) rmSync(`${root}dist`, { recursive: true, force: true });
 run(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', root]);

@@ -49,7 +49,7 @@ describe('the npm pack tarball, installed', { timeout: 120_000 }, () => {
     dir = mkdtempSync(join(tmpdir(), 'durable-mcp-pack-'));
     // `prepack` runs scripts/prepare.mjs, so a fresh clone packs compiled code. The suite was just built by that
     // same script, so the test skips it (--ignore-scripts) rather than pay for a second, empty compile.
-    assert.equal(manifest.scripts.prepack, 'node scripts/prepare.mjs');
+    assert.equal(manifest.scripts.prepack, 'node scripts/prepare.mjs --clean');
     const packed = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
     const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as Array<{ filename: string; files: Array<{ path: string }> }>;
     assert.ok(info, 'npm pack reported its tarball');
