@@ -54,9 +54,9 @@ describe('the npm pack tarball, installed', { timeout: 120_000 }, () => {
     const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as Array<{ filename: string; files: Array<{ path: string }> }>;
     assert.ok(info, 'npm pack reported its tarball');
     const files = info.files.map((f) => f.path);
-    assert.ok(files.includes('dist/src/cli/main.js') && files.includes('README.md') && files.includes('package.json'));
-    const strays = files.filter((f) => !f.startsWith('dist/src/') && !['README.md', 'package.json'].includes(f));
-    assert.deepEqual(strays, [], 'nothing but the compiled library, the README and the manifest');
+    assert.ok(files.includes('dist/src/cli/main.js') && files.includes('README.md') && files.includes('package.json') && files.includes('LICENSE'));
+    const strays = files.filter((f) => !f.startsWith('dist/src/') && !['README.md', 'LICENSE', 'package.json'].includes(f));
+    assert.deepEqual(strays, [], 'nothing but the compiled library, the README, the licence and the manifest');
     assert.deepEqual(files.filter((f) => f.endsWith('.map')), [], 'no source maps pointing at sources that are not shipped');
 
     // As the README says: into a directory of its own, with its production dependencies only (from npm's cache
