@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Store } from '../store/index.js';
 import type { ApiKey } from './auth/api-keys.js';
 import { loopbackHosts } from './http/guards.js';
+import type { MountedHandler } from './http/app.js';
 import type { Metrics } from './ops/metrics.js';
 
 export interface RuntimeOptions {
@@ -60,6 +61,12 @@ export interface RuntimeOptions {
   /** Share a metrics registry (e.g. one the store reports query timings to). */
   metrics?: Metrics;
   logger?: Logger;
+  /**
+   * Extra handlers served under a path prefix, e.g. `{ '/console': console.fetch }`. They get the Host check
+   * (DNS-rebinding defence), the request log and the request metrics like every route; authentication and
+   * origin checks are their own.
+   */
+  mounts?: Readonly<Record<string, MountedHandler>>;
 }
 
 /** Every default in one place. */
@@ -87,5 +94,6 @@ export function resolveOptions(options: RuntimeOptions) {
     readyTimeoutMs: options.readyTimeoutMs ?? 1000,
     metricsOnMainPort: options.metricsOnMainPort !== false,
     metricsToken: options.metricsToken,
+    mounts: options.mounts,
   };
 }

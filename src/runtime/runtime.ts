@@ -194,6 +194,7 @@ async function wire(
     deploymentId,
     logger,
     metrics,
+    ...(o.mounts && { mounts: o.mounts }),
     ops: {
       sessions: registry,
       isDraining: () => life.state !== 'serving',
