@@ -84,7 +84,9 @@ export function createConsole(options: ConsoleOptions): Console {
     const maxSize = c.req.path === '/console/memory/import' ? maxImportBytes : FORM_LIMIT;
     return bodyLimit({
       maxSize,
-      onError: () => {
+      onError: (c) => {
+        // The rest of the body is never read: the connection cannot carry another request after this answer.
+        c.header('connection', 'close');
         throw new ConsolePageError(413, 'Too large', `This form may send at most ${maxSize} bytes.`);
       },
     })(c, next);
