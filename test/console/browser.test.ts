@@ -12,7 +12,6 @@ import { after, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { MANIFEST, type Manifest } from '../../src/apps/memory/transfer/manifest.js';
 import { readZip } from '../../src/apps/memory/transfer/zip.js';
-import { tempDir } from '../support/postgres.js';
 import { repoRoot } from '../support/repo.js';
 import { startServer, type ServerProcess } from '../support/server-process.js';
 import { KEYS, keyFiles, launchChromium, memoryClient, type MemoryClient } from './support.js';
@@ -63,7 +62,7 @@ describe('the console in Chromium', () => {
   test('sign in, browse, search, edit, diff, archive, restore, export, import elsewhere, and see a restart on the operations page', async (t) => {
     browser = await launchChromium(t);
     if (!browser) return;
-    const storeA = `pglite:${tempDir('dmcp-console-a-')}`;
+    const storeA = `pglite:${join(keys.dir, 'store-a')}`;
     let a = await serve(storeA);
     const base = a.url.replace(/\/mcp$/, '');
 
@@ -142,7 +141,7 @@ describe('the console in Chromium', () => {
     assert.match(download.suggestedFilename(), /^memory-website-\d{4}-\d{2}-\d{2}\.zip$/);
 
     // Import it into a fresh store behind another server; export there and compare; import again: nothing changes.
-    const b = await serve(`pglite:${tempDir('dmcp-console-b-')}`);
+    const b = await serve(`pglite:${join(keys.dir, 'store-b')}`);
     const other = await signIn(browser, b.url.replace(/\/mcp$/, ''), KEYS.alice);
     assert.match(await other.page.locator('.card').first().textContent() ?? '', /No projects yet/);
     await other.page.setInputFiles('input[type=file]', exported);
