@@ -6,7 +6,7 @@
  */
 import type { Context, Hono } from 'hono';
 import { MemoryError } from '../../apps/memory/errors.js';
-import { archiveVersions, lockContext, recallContext, restoreVersions, type VersionTarget } from '../../apps/memory/repo/contexts.js';
+import { archiveVersions, lockContext, restoreVersions, type VersionTarget } from '../../apps/memory/repo/contexts.js';
 import { ensureProject } from '../../apps/memory/repo/projects.js';
 import { findTopic } from '../../apps/memory/repo/topics.js';
 import * as s from '../../apps/memory/schemas.js';
@@ -41,15 +41,9 @@ export function mountMemoryActions(app: Hono<ConsoleEnv>, db: Db, chrome: Chrome
       const content = valid(s.content, values.content, 'content');
       const tags = tagsOf(values.tags);
       const priority = valid(s.priority, values.priority, 'priority');
-      const existing = await findTopic(db, principal, project.id, topic);
-      if (existing?.current_version != null && expect === existing.latest_version + 1) {
-        const current = await recallContext(db, principal, project, existing.topic);
-        if (current.content === content && current.priority === priority && current.tags.join(',') === tags.join(',')) {
-          return c.redirect(topicUrl(project.name, existing.topic), 303); // nothing changed: no new version
-        }
-      }
+      // Unchanged text, tags and priority write nothing (lock_context's own rule): the topic page then says nothing.
       const locked = await lockContext(db, principal, project, { topic, content, tags, priority, ...(expect !== undefined && { expectVersion: expect }) });
-      return c.redirect(topicUrl(project.name, locked.topic, { saved: 1 }), 303);
+      return c.redirect(topicUrl(project.name, locked.topic, locked.alreadyStored ? {} : { saved: 1 }), 303);
     } catch (error) {
       // Shown with what was typed, so nothing is lost: a check failed, or someone saved a version meanwhile.
       const message = error instanceof ConsolePageError && error.status === 400 ? error.message : error instanceof MemoryError ? error.message : undefined;

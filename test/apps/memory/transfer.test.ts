@@ -11,6 +11,8 @@ import { importMemory } from '../../../src/apps/memory/transfer/import.js';
 import { MANIFEST, type Manifest } from '../../../src/apps/memory/transfer/manifest.js';
 import { readZip } from '../../../src/apps/memory/transfer/zip.js';
 import { MemoryError } from '../../../src/apps/memory/errors.js';
+import { lockContext } from '../../../src/apps/memory/repo/contexts.js';
+import { findProject } from '../../../src/apps/memory/repo/projects.js';
 import { newPrincipal, openHarness, type Harness } from './support.js';
 
 /** What two stores must agree on: everything in the manifest but the export time, and every file. */
@@ -42,6 +44,9 @@ describe('memory export and import', () => {
     await a.ok('unlock_context', { topic: 'Gone' });
     await a.ok('sleep', { summary: 'Did auth.', next_steps: ['ship it'], open_questions: ['who reviews?'] });
     await a.ok('sleep', { summary: 'Second handover.' });
+    // Older stores hold equal consecutive versions (lock_context now returns the stored one instead): import keeps both.
+    const website = (await findProject(source.store.db, alice, 'Website'))!;
+    for (let i = 0; i < 2; i += 1) await lockContext(source.store.db, alice, website, { topic: 'Twice', content: 'same', tags: [], priority: 'reference', replay: true });
     await a.ok('wake_up', { project: 'Empty one' });
     const b = await source.connect(bob);
     await b.ok('wake_up', { project: 'Website' });
@@ -76,19 +81,20 @@ describe('memory export and import', () => {
     const website = first.projects.find((p) => p.name === 'Website')!;
     assert.deepEqual(
       [website.created, website.versionsImported, website.versionsArchived, website.handoversImported, website.conflicts],
-      [true, 6, 2, 2, []],
+      [true, 8, 2, 2, []],
     );
     assert.deepEqual(comparable((await exportMemory(target.store.db, { principal: alice })).zip), comparable(zip));
 
     const second = await importMemory(target.store.db, zip);
     assert.equal(second.changed, false, JSON.stringify(second));
-    assert.deepEqual(second.projects.find((p) => p.name === 'Website')!.versionsPresent, 6);
+    assert.deepEqual(second.projects.find((p) => p.name === 'Website')!.versionsPresent, 8);
     assert.deepEqual(comparable((await exportMemory(target.store.db, { principal: alice })).zip), comparable(zip));
 
     // The tools see the imported memory as their own: counters, current versions, search, wake_up.
     const s = await target.connect(alice, 'claude-code');
     const woken = await s.ok('wake_up', { project: 'website' });
-    assert.deepEqual(woken.counts, { contexts: 3, archived_contexts: 1, versions: 6, archived_versions: 2, handovers: 2 });
+    assert.deepEqual(woken.counts, { contexts: 4, archived_contexts: 1, versions: 8, archived_versions: 2, handovers: 2 });
+    assert.deepEqual((await s.ok('recall_context', { topic: 'Twice' })).versions.map((v: { version: number }) => v.version), [2, 1]);
     assert.equal(woken.handover.summary, 'Second handover.');
     assert.equal(woken.always_check[0].content, '# Rules\n- tabs, never spaces');
     assert.equal((await s.ok('search_contexts', { query: 'opaque' })).results[0].topic, 'Auth design');
@@ -112,7 +118,7 @@ describe('memory export and import', () => {
     const website = report.projects[0]!;
     assert.equal(website.principal, carol);
     assert.deepEqual(website.conflicts.map((x) => x.topic), ['Auth design']);
-    assert.equal(website.versionsImported, 4, 'the other topics were imported');
+    assert.equal(website.versionsImported, 6, 'the other topics were imported');
     assert.equal((await c.ok('recall_context', { topic: 'Auth design' })).content, 'Something else entirely.');
     const again = await importMemory(target.store.db, zip, { as: carol });
     assert.equal(again.changed, false);
