@@ -8,11 +8,10 @@ import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
 import { memoryApp } from '../../src/apps/memory/index.js';
 import { LIMITS } from '../../src/apps/memory/limits.js';
-import { buildConsole } from '../../src/cli/console.js';
+import { consoleMount } from '../../src/cli/console.js';
 import { listen, type Listening } from '../../src/node/listen.js';
 import { parseApiKeys, type ApiKey } from '../../src/runtime/auth/api-keys.js';
-import { createMetrics } from '../../src/runtime/ops/metrics.js';
-import { createDurableServer, type DurableServer } from '../../src/runtime/server.js';
+import { createDurableServer } from '../../src/runtime/server.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { startServer } from '../support/server-process.js';
@@ -29,30 +28,21 @@ interface Running {
 
 async function serveWithConsole(store: Store, apiKeys: ApiKey[], secureCookies = false): Promise<Running> {
   const logger = pino({ level: 'silent' });
-  const metrics = createMetrics({ defaultMetrics: false });
-  let server: DurableServer | undefined;
-  const web = await buildConsole({
+  const server = await createDurableServer({
     app: memoryApp,
     store,
-    metrics,
-    apiKeys,
-    operators: ['ops'],
-    secureCookies,
-    deploymentId: 'dep-security',
-    instanceId: 'inst-security',
-    isDraining: () => server?.draining ?? false,
     logger,
+    apiKeys,
+    deploymentId: 'dep-security',
+    mounts: { '/console': consoleMount({ app: memoryApp, apiKeys, operators: ['ops'], secureCookies, logger }) },
   });
-  server = await createDurableServer({ app: memoryApp, store, metrics, logger, apiKeys, mounts: { '/console': web.fetch } });
   const listening: Listening = await listen(server, { host: '127.0.0.1', port: 0 });
-  const s = server;
   return {
     base: listening.url.replace(/\/mcp$/, ''),
     mcp: listening.url,
     async close() {
-      web.close();
       await listening.close();
-      await s.close(0);
+      await server.close({ graceMs: 0 });
     },
   };
 }
