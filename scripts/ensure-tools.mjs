@@ -1,5 +1,6 @@
 // Makes sure the external tools some tests need are installed: promtool (the
-// alert-rule tests), nginx and haproxy (proxy tests). Called by scripts/test.mjs
+// alert-rule tests), nginx and haproxy (proxy tests), chromium (console tests, a
+// real browser) and prometheus (the Grafana dashboard test scrapes a real server). Called by scripts/test.mjs
 // before the suite, or by hand: `node scripts/ensure-tools.mjs [--strict] [tool...]`.
 //
 // When a tool is on PATH this is only a PATH lookup. When one is missing and we
@@ -18,6 +19,8 @@ export const KNOWN_TOOLS = {
   promtool: { pkg: 'prometheus', service: 'prometheus' },
   nginx: { pkg: 'nginx', service: 'nginx' },
   haproxy: { pkg: 'haproxy', service: 'haproxy' },
+  chromium: { pkg: 'chromium' },
+  prometheus: { pkg: 'prometheus', service: 'prometheus' },
 };
 
 const POLICY_RC_D = '/usr/sbin/policy-rc.d';
@@ -94,7 +97,7 @@ async function withServicesBlocked(body) {
 
 /** Stops the package's service if its install started it anyway (a systemd host ignores policy-rc.d). */
 async function stopService(service) {
-  if (!findTool('service')) return;
+  if (!service || !findTool('service')) return;
   const status = await run('service', [service, 'status'], 30_000);
   if (status.code !== 0) return; // not running (or no such service)
   const stopped = await run('service', [service, 'stop'], 60_000);

@@ -22,9 +22,10 @@ function freePort() {
   });
 }
 
-// promtool (alert rule tests) and a real proxy (scale-out tests) come from Debian's packages.
+// promtool (alert rule tests), a real proxy (scale-out tests), a real browser (console tests) and a real
+// Prometheus (dashboard test) come from Debian's packages.
 const { ensureTools } = await import('./ensure-tools.mjs');
-await ensureTools(['promtool', 'haproxy']);
+await ensureTools(['promtool', 'haproxy', 'chromium', 'prometheus']);
 
 let cluster;
 let dataDir;

@@ -7,6 +7,7 @@ export { defineApp } from './runtime/app.js';
 export type { AppContext, AppDatabase, AppLogger, ChangeNotifier, ClientIdentity, DurableApp, Era, KeyValueState } from './runtime/app.js';
 export { createDurableServer } from './runtime/server.js';
 export type { DurableServer, DurableServerHook, DurableServerOptions } from './runtime/server.js';
+export type { Mount, MountContext, MountFactory } from './runtime/runtime-options.js';
 export { loadApiKeys, parseApiKeys, hashToken } from './runtime/auth/api-keys.js';
 export type { ApiKey } from './runtime/auth/api-keys.js';
 export { DurableMcpError, RuntimeErrors, WireErrors } from './runtime/errors.js';

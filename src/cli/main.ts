@@ -6,6 +6,7 @@ const HELP = `durable-mcp: MCP servers whose sessions survive restarts and deplo
 Usage:
   durable-mcp serve [options]     run the server (durable-mcp serve --help)
   durable-mcp bridge <url> [...]  stdio-to-HTTP bridge with session recovery (durable-mcp bridge --help)
+  durable-mcp memory export|import  move the memory app's projects between stores (durable-mcp memory --help)
   durable-mcp --help | --version
 `;
 
@@ -18,6 +19,10 @@ async function main(argv: string[]): Promise<number> {
       const { bridgeCommand } = await import('../bridge/index.js');
       // The bridge owns stdio until its client hangs up; then nothing else should keep the process alive.
       process.exit(await bridgeCommand(rest));
+    }
+    case 'memory': {
+      const { memoryCommand } = await import('./memory.js');
+      return memoryCommand(rest);
     }
     case '--version':
     case '-v':

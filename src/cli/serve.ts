@@ -7,6 +7,7 @@ import { createLogger } from '../runtime/ops/logger.js';
 import { createDurableServer, defaultDeploymentId, generateId, type DurableServer } from '../runtime/server.js';
 import { VERSION } from '../version.js';
 import { assertBindAllowed, isLoopback, listen, type Listening } from '../node/listen.js';
+import { consoleMount } from './console.js';
 import { parseDuration, parsePositiveInt } from './durations.js';
 
 export const SERVE_HELP = `durable-mcp serve: run the MCP server (Streamable HTTP at /mcp)
@@ -44,6 +45,9 @@ Options (each also read from the environment variable shown):
   --metrics-port <n>         serve /metrics on its own port instead of the main one (DURABLE_MCP_METRICS_PORT)
   --metrics-token <token>    require "Authorization: Bearer <token>" on /metrics (DURABLE_MCP_METRICS_TOKEN)
   --log-level <level>        trace|debug|info|warn|error|silent (LOG_LEVEL; default info)
+  --no-console               do not serve the web console at /console (DURABLE_MCP_CONSOLE=off)
+  --operators <list>         principals, comma separated, whose API keys open the console's operations
+                             pages (DURABLE_MCP_OPERATORS). Without API keys the console is open to all.
   -h, --help                 this help
 `;
 
@@ -67,6 +71,8 @@ const OPTIONS = {
   'drain-delay': { type: 'string' },
   'metrics-port': { type: 'string' },
   'metrics-token': { type: 'string' },
+  'no-console': { type: 'boolean' },
+  operators: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -135,7 +141,10 @@ export async function serveCommand(argv: string[]): Promise<number> {
     throw new Error(`--metrics-port: '${metricsPortRaw}' is not a port`);
   }
   const metricsToken = (values['metrics-token'] as string | undefined) ?? env.DURABLE_MCP_METRICS_TOKEN;
+  const consoleOn = values['no-console'] !== true && !/^(off|false|0|no)$/i.test(env.DURABLE_MCP_CONSOLE ?? '');
+  const operators = list(values.operators ?? env.DURABLE_MCP_OPERATORS) ?? [];
   const server = await createDurableServer({
+    ...(consoleOn && { mounts: { '/console': consoleMount({ app, apiKeys, operators, secureCookies: !isLoopback(host), logger }) } }),
     gracePeriodMs: graceMs,
     drainDelayMs,
     metricsOnMainPort: metricsPort === undefined,
@@ -173,6 +182,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       version: VERSION,
       deploymentId,
       ...(metricsListening && { metricsUrl: metricsListening.url.replace(/\/mcp$/, '/metrics') }),
+      ...(consoleOn && { consoleUrl: listening.url.replace(/\/mcp$/, '/console') }),
       store: server.info.store,
       app: app.name,
       bootMs: Math.round(performance.now() - started),

@@ -2,7 +2,27 @@ import type { Logger } from 'pino';
 import type { Store } from '../store/index.js';
 import type { ApiKey } from './auth/api-keys.js';
 import { loopbackHosts } from './http/guards.js';
+import type { Registry } from 'prom-client';
+import type { MountedHandler } from './http/app.js';
 import type { Metrics } from './ops/metrics.js';
+
+/** What a mount gets from the runtime once the store is open. */
+export interface MountContext {
+  store: Store;
+  registry: Registry;
+  deploymentId: string;
+  instanceId: string;
+  /** True from the start of a drain (readiness failing) on. */
+  isDraining(): boolean;
+}
+
+export interface Mount {
+  /** Serves requests whose path starts with the prefix (the path is not rewritten). */
+  fetch: MountedHandler;
+  close?(): void | Promise<void>;
+}
+
+export type MountFactory = (ctx: MountContext) => Mount | Promise<Mount>;
 
 export interface RuntimeOptions {
   /** An open Store (you close it), or a store URL that the server opens and closes: `pglite:<dir>`, `postgres://...`. */
@@ -60,6 +80,13 @@ export interface RuntimeOptions {
   /** Share a metrics registry (e.g. one the store reports query timings to). */
   metrics?: Metrics;
   logger?: Logger;
+  /**
+   * Extra handlers served under a path prefix, e.g. `{ '/console': (ctx) => createConsole(...) }`. Each factory is
+   * called once at start, after the store is open and migrated, with what the runtime owns; its `close` runs with
+   * the rest of start-up's resources. Requests under the prefix get the Host check (DNS-rebinding defence), the
+   * request log and the request metrics like every route; authentication and origin checks are the mount's own.
+   */
+  mounts?: Readonly<Record<string, MountFactory>>;
 }
 
 /** Every default in one place. */
@@ -87,5 +114,6 @@ export function resolveOptions(options: RuntimeOptions) {
     readyTimeoutMs: options.readyTimeoutMs ?? 1000,
     metricsOnMainPort: options.metricsOnMainPort !== false,
     metricsToken: options.metricsToken,
+    mounts: options.mounts,
   };
 }

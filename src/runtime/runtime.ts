@@ -8,7 +8,7 @@ import { Drain } from './drain.js';
 import { wireError } from './errors.js';
 import { EventWriter } from './events/event-writer.js';
 import { STANDALONE_STREAM } from './events/session-event-store.js';
-import { createHttpApp } from './http/app.js';
+import { createHttpApp, type MountedHandler } from './http/app.js';
 import { loopbackOrigins } from './http/guards.js';
 import { createMcpEndpoint } from './http/mcp-endpoint.js';
 import { metricsHandler } from './http/ops-routes.js';
@@ -184,6 +184,12 @@ async function wire(
     onError: (error) => logger.error({ err: error }, 'request failed inside durable-mcp'),
   });
   const drain = new Drain({ registry, inFlight, writer, modern, metrics, logger, deploymentId });
+  const mounts: Record<string, MountedHandler> = {};
+  for (const [prefix, open] of Object.entries(o.mounts ?? {})) {
+    const mount = await open({ store, registry: metrics.registry, deploymentId, instanceId, isDraining: () => life.state !== 'serving' });
+    if (mount.close) life.opened(`mount ${prefix}`, () => mount.close?.());
+    mounts[prefix] = mount.fetch;
+  }
   const http = createHttpApp({
     endpoint,
     apiKeys: o.apiKeys,
@@ -194,6 +200,7 @@ async function wire(
     deploymentId,
     logger,
     metrics,
+    mounts,
     ops: {
       sessions: registry,
       isDraining: () => life.state !== 'serving',

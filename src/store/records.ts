@@ -105,6 +105,8 @@ export interface EventRepository {
 export interface StateRepository {
   get(scope: string, key: string): Promise<unknown | undefined>;
   set(scope: string, key: string, value: unknown): Promise<void>;
+  /** Stores `value` unless the key holds one already; returns what the key holds afterwards (the first writer wins). */
+  setIfAbsent(scope: string, key: string, value: unknown): Promise<unknown>;
   delete(scope: string, key: string): Promise<boolean>;
   /** Keys (and values) in a scope, optionally under a key prefix, ordered by key, at most `limit`. */
   list(scope: string, options?: { prefix?: string; limit?: number }): Promise<Array<{ key: string; value: unknown }>>;

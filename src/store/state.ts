@@ -30,6 +30,16 @@ export class SqlStateRepository implements StateRepository {
     );
   }
 
+  async setIfAbsent(scope: string, key: string, value: unknown): Promise<unknown> {
+    await this.#db.query(
+      `INSERT INTO durable_mcp_state (scope, key, value, updated_at) VALUES ($1, $2, $3::text::jsonb, now())
+       ON CONFLICT (scope, key) DO NOTHING`,
+      [scope, key, toJson(value)],
+    );
+    // Read back rather than RETURNING: on a conflict DO NOTHING returns no row, and the winner's value is wanted.
+    return this.get(scope, key);
+  }
+
   async delete(scope: string, key: string): Promise<boolean> {
     const res = await this.#db.query('DELETE FROM durable_mcp_state WHERE scope = $1 AND key = $2', [scope, key]);
     return res.rowCount > 0;

@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StoreQueryError } from '../../src/store/index.js';
+import { sessionStats } from '../../src/store/session-stats.js';
 import type { StoreGetter } from './contract.js';
 import { at, FUTURE, newSession, uid } from './helpers.js';
 
@@ -12,6 +13,24 @@ export function sessionsContract(store: StoreGetter): void {
       const got = await store().sessions.get(s.id);
       assert.deepEqual(got, { ...s, lastActiveAt: s.createdAt, terminatedAt: null, meta: { hash: 'abc', n: 1 } });
       assert.ok(got?.createdAt instanceof Date);
+    });
+
+    test('sessionStats counts sessions per creating and per serving deployment', async () => {
+      const sessions = store().sessions;
+      const [old, fresh] = [uid('dep-old'), uid('dep-new')];
+      const kept = newSession({ deploymentId: old });
+      const moved = newSession({ deploymentId: old });
+      const ended = newSession({ deploymentId: old });
+      const mine = newSession({ deploymentId: fresh, createdAt: at(FUTURE, 10) });
+      for (const s of [kept, moved, ended, mine]) await sessions.create(s);
+      await sessions.mergeMeta(moved.id, { lastDeploymentId: fresh });
+      await sessions.terminate(ended.id, at(FUTURE, 1));
+      const stats = await sessionStats(store().db, at(FUTURE, 1000), 10_000);
+      const row = (id: string) => stats.deployments.find((d) => d.deploymentId === id);
+      assert.deepEqual([row(old)?.created, row(old)?.serving], [3, 1], 'created three, serves the one not moved or ended');
+      assert.deepEqual([row(fresh)?.created, row(fresh)?.serving], [1, 2], 'created one, serves it and the rebuilt one');
+      assert.deepEqual(row(fresh)?.firstCreatedAt, at(FUTURE, 10));
+      assert.ok(stats.valid >= 3 && stats.terminated >= 1, JSON.stringify(stats));
     });
 
     test('get of an unknown id is undefined; meta defaults to {}', async () => {

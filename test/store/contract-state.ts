@@ -22,6 +22,15 @@ export function stateContract(store: StoreGetter): void {
       await assert.rejects(state.set(scope, 'bad', undefined), TypeError);
     });
 
+    test('setIfAbsent keeps the first value, also when several race', async () => {
+      const { state } = store();
+      const scope = uid('scope');
+      const results = await Promise.all(['a', 'b', 'c', 'd'].map((v) => state.setIfAbsent(scope, 'secret', v)));
+      assert.equal(new Set(results).size, 1, `every caller sees the same winner: ${results.join(',')}`);
+      assert.equal(await state.get(scope, 'secret'), results[0]);
+      assert.equal(await state.setIfAbsent(scope, 'secret', 'later'), results[0]);
+    });
+
     test('scopes are isolated', async () => {
       const { state } = store();
       const a = uid('scope');

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { ApiKey } from '../auth/api-keys.js';
 import { failureResponse, wireError } from '../errors.js';
 import type { Metrics } from '../ops/metrics.js';
-import { bearerAuth, originGuard, type AuthVariables, type GuardOptions } from './guards.js';
+import { bearerAuth, hostGuard, originGuard, type AuthVariables, type GuardOptions } from './guards.js';
 import type { McpEndpoint } from './mcp-endpoint.js';
 import { mountOpsRoutes, type OpsRouteOptions } from './ops-routes.js';
 import type { RequestFields } from './request-log.js';
@@ -16,7 +16,11 @@ export interface HttpAppOptions {
   logger: Logger;
   metrics: Metrics;
   ops: Omit<OpsRouteOptions, 'metrics' | 'deploymentId'>;
+  mounts?: Readonly<Record<string, MountedHandler>>;
 }
+
+/** A Web-standard handler served under a path prefix; it receives the request with its full path. */
+export type MountedHandler = (request: Request) => Response | Promise<Response>;
 
 type Env = { Variables: AuthVariables & { fields: RequestFields } };
 
@@ -73,6 +77,14 @@ export function createHttpApp(options: HttpAppOptions): Hono<Env> {
     return options.endpoint(c.req.raw, c.get('principal'), c.get('authInfo'), c.get('fields'));
   });
   mountOpsRoutes(app, { ...options.ops, metrics, deploymentId });
+  for (const [prefix, handler] of Object.entries(options.mounts ?? {})) {
+    // Host check only: a mounted handler (the console) authenticates and checks origins itself.
+    const host = hostGuard(options.guard.allowedHosts);
+    app.use(prefix, host);
+    app.use(`${prefix}/*`, host);
+    app.all(prefix, (c) => handler(c.req.raw));
+    app.all(`${prefix}/*`, (c) => handler(c.req.raw));
+  }
 
   app.notFound(() => wireError('NOT_FOUND', { message: 'Not found: the MCP endpoint is /mcp' }));
   app.onError((error, c) => {

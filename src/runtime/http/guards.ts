@@ -31,6 +31,16 @@ export function originGuard(options: GuardOptions): MiddlewareHandler {
   };
 }
 
+/** The Host check alone, for routes that do their own origin checks (e.g. the console's same-origin forms). */
+export function hostGuard(allowedHosts: readonly string[] | undefined): MiddlewareHandler {
+  const hosts = allowedHosts ? [...allowedHosts] : undefined;
+  return async (c, next) => {
+    const rejected = hosts && hostHeaderValidationResponse(c.req.raw, hosts);
+    if (rejected) return rejected;
+    await next();
+  };
+}
+
 export function loopbackHosts(): string[] {
   return localhostAllowedHostnames();
 }

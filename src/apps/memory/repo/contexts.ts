@@ -14,6 +14,15 @@ export interface LockInput {
   content: string;
   tags: string[];
   priority: Priority;
+  /** Import keeps the version's original time; otherwise now(). */
+  createdAt?: string;
+  /** Lock only if this becomes that version number (an edit's or an import's optimistic check); otherwise MemoryError and nothing written. */
+  expectVersion?: number;
+  /**
+   * Import replays a topic's history exactly, two equal consecutive versions
+   * included (older stores made them), so the equal-to-current check is skipped.
+   */
+  replay?: boolean;
 }
 
 export interface Locked {
@@ -38,10 +47,13 @@ export interface Locked {
 export async function lockContext(db: Db, principal: string, project: Project, input: LockInput): Promise<Locked> {
   return db.transaction(async (tx) => {
     const topic = await lockTopicForWrite(tx, principal, project.id, input.topic);
-    const same = await identicalCurrent(tx, principal, topic, input);
+    const same = input.replay ? undefined : await identicalCurrent(tx, principal, topic, input);
     if (same) return same;
     // latest_version counts archived versions too: a version number is never reused.
     const version = topic.latest_version + 1;
+    if (input.expectVersion !== undefined && input.expectVersion !== version) {
+      throw new MemoryError(`${JSON.stringify(topic.topic)} changed meanwhile: version ${version} would be written, not ${input.expectVersion}.`);
+    }
     await tx.query(
       `UPDATE memory_topics
           SET latest_version = $3, current_version = $3, priority = $4, tags = $5,
@@ -54,13 +66,14 @@ export async function lockContext(db: Db, principal: string, project: Project, i
       [topic.id, principal],
     );
     const { rows } = await tx.query<{ created_at: unknown }>(
-      `INSERT INTO memory_contexts (topic_id, version, principal, project_id, topic, content, tags, priority, is_current, search)
+      `INSERT INTO memory_contexts (topic_id, version, principal, project_id, topic, content, tags, priority, is_current, search, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, true,
                setweight(to_tsvector('${TS_CONFIG}', $5), 'A')
                || setweight(to_tsvector('${TS_CONFIG}', $9), 'B')
-               || setweight(to_tsvector('${TS_CONFIG}', $6), 'C'))
+               || setweight(to_tsvector('${TS_CONFIG}', $6), 'C'),
+               coalesce($10::timestamptz, now()))
        RETURNING created_at`,
-      [topic.id, version, principal, project.id, topic.topic, input.content, input.tags, input.priority, input.tags.join(' ')],
+      [topic.id, version, principal, project.id, topic.topic, input.content, input.tags, input.priority, input.tags.join(' '), input.createdAt ?? null],
     );
     await bumpCounters(tx, principal, project.id, {
       versionsTotal: 1,

@@ -1,7 +1,8 @@
 /**
  * Topic listings, newest change first. All walk one partial index on
  * (project_id[, priority], change_seq DESC) and stop at the LIMIT, so their
- * cost does not grow with the project.
+ * cost does not grow with the project (test/apps/memory/listing-plan.test.ts
+ * checks the plan with 10,000 topics).
  */
 import { iso, type Priority, type Sql } from '../sql.js';
 
@@ -64,14 +65,18 @@ export function topicListSql(params: unknown[], project: string, principal: stri
   if (filter.before) where.push(`t.change_seq < $${params.push(filter.before)}::bigint`);
   const chars = `$${params.push(filter.chars)}::integer`;
   const limit = `$${params.push(filter.limit)}::integer`;
+  // The LIMIT sits on the topics alone, before the join: with it outside, the planner may join every topic of
+  // the project and sort them (a hash join over 10,000 topics took ~0.9 s on PGlite) instead of walking the index.
   return `SELECT t.topic, c.version, t.latest_version AS versions, c.priority, c.tags, t.updated_at,
                  left(c.content, ${chars}) AS content, length(c.content) AS length, t.change_seq::text AS seq
-            FROM memory_topics t
+            FROM (SELECT t.id, t.principal, t.topic, t.current_version, t.latest_version, t.updated_at, t.change_seq
+                    FROM memory_topics t
+                   WHERE ${where.join(' AND ')}
+                   ORDER BY t.change_seq DESC
+                   LIMIT ${limit}) t
             JOIN memory_contexts c ON c.topic_id = t.id AND c.principal = t.principal
                                   AND c.version = coalesce(t.current_version, t.latest_version)
-           WHERE ${where.join(' AND ')}
-           ORDER BY t.change_seq DESC
-           LIMIT ${limit}`;
+           ORDER BY t.change_seq DESC`;
 }
 
 export function toTopicSummary(r: TopicRow): TopicSummary {

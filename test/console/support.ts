@@ -1,0 +1,75 @@
+/**
+ * What the console tests share: a real Chromium from Debian's package driven
+ * by playwright-core, real servers (`durable-mcp serve` child processes) with
+ * API keys, and a real MCP client that writes memory through the tools.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { chromium, type Browser } from 'playwright-core';
+import { findTool } from '../support/tools.js';
+
+export const KEYS = {
+  alice: 'alice-console-key-0001',
+  bob: 'bob-console-key-000002',
+  ops: 'ops-console-key-000003',
+} as const;
+
+/** A temp dir with the key file; removed by the returned function. */
+export function keyFiles(): { dir: string; keysFile: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'dmcp-console-'));
+  const keysFile = join(dir, 'keys');
+  writeFileSync(keysFile, Object.entries(KEYS).map(([p, k]) => `${p}:${k}`).join('\n') + '\n');
+  return { dir, keysFile, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** The flags this machine's closed network needs (see the machine notes): no background connections, no sandbox as root. */
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Headless Chromium, or a skip (locally) / failure (CI) naming the package to install. */
+export async function launchChromium(t: TestContext): Promise<Browser | undefined> {
+  const executablePath = findTool('chromium');
+  if (!executablePath) {
+    const why = 'chromium is not installed: install the Debian package "chromium" (node scripts/ensure-tools.mjs chromium, as root)';
+    if (process.env.CI) assert.fail(`${why} (CI is set, so the console must be tested in a real browser)`);
+    t.skip(why);
+    return undefined;
+  }
+  return chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
+}
+
+export interface MemoryClient {
+  call(tool: string, args?: Record<string, unknown>): Promise<Record<string, unknown>>;
+  readonly sessionId: string | undefined;
+  close(): Promise<void>;
+}
+
+/** A stock SDK v2 client on a legacy session (the kind a restart must not break), with a bearer key. */
+export async function memoryClient(url: string, key: string, name = 'console-test-client'): Promise<MemoryClient> {
+  const client = new Client({ name, version: '1.0.0' }, { versionNegotiation: { mode: 'legacy' } });
+  const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${key}` } } });
+  await client.connect(transport);
+  return {
+    get sessionId() {
+      return transport.sessionId;
+    },
+    async call(tool, args = {}) {
+      const result = (await client.callTool({ name: tool, arguments: args })) as { content?: Array<{ text?: string }>; isError?: boolean };
+      const text = result.content?.[0]?.text ?? '';
+      assert.ok(!result.isError, `${tool} failed: ${text}`);
+      return JSON.parse(text) as Record<string, unknown>;
+    },
+    close: () => client.close(),
+  };
+}
