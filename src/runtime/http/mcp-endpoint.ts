@@ -65,7 +65,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
 
     let text: string;
     try {
-      const read = await readRequestBody(request, maxBodyBytes);
+      const read = await readBody(request, maxBodyBytes);
       if (read.tooLarge) return wireError('BODY_TOO_LARGE', { message: `Payload too large: request bodies are limited to ${maxBodyBytes} bytes` });
       text = read.text;
     } catch {
@@ -88,6 +88,21 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     fields.era = 'modern';
     return counted(() => modern.fetch(request, body, authInfo), true);
   };
+}
+
+/**
+ * The body, within the limit. With a declared Content-Length (what clients
+ * send) the length is checked up front and the body read as text: the HTTP
+ * parser frames the body by that length, and the Node adapter's lightweight
+ * Request then reads it without building a Web stream, an AbortController and
+ * a full Request per call. A chunked body is read as a stream and cut at the
+ * limit (the SDK's reader).
+ */
+async function readBody(request: Request, maxBytes: number): Promise<{ tooLarge: true } | { tooLarge: false; text: string }> {
+  const declared = request.headers.get('content-length');
+  if (declared === null || !/^\d{1,15}$/.test(declared)) return readRequestBody(request, maxBytes);
+  if (Number(declared) > maxBytes) return { tooLarge: true };
+  return { tooLarge: false, text: await request.text() };
 }
 
 /**
