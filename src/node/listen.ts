@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { DurableMcpError } from '../runtime/errors.js';
+import { registerConnectionProbe } from '../runtime/web/client-gone.js';
 import type { DurableServer } from '../runtime/runtime.js';
 
 export interface ListenOptions {
@@ -20,7 +21,10 @@ export interface Listening {
 }
 
 /**
- * Two things about SSE answers, which every MCP response stream is:
+ * Tells the core, per request, whether its client is still there (a probe
+ * on the response's socket, far cheaper on Node 20 than creating the
+ * request's AbortSignal; see runtime/web/client-gone.ts). And two things
+ * about SSE answers, which every MCP response stream is:
  * - @hono/node-server reads up to three chunks of a streamed body before it
  *   sends the headers (to give a short body a Content-Length), and when the
  *   first chunk is ready but the second is not, it waits for a timer
@@ -33,7 +37,8 @@ export interface Listening {
  *   response still goes out when it is ready.
  */
 function streamAtOnce(fetch: DurableServer['fetch']) {
-  return async (request: Request, env: { incoming: Pick<IncomingMessage, 'httpVersion'>; outgoing: Pick<ServerResponse, 'cork' | 'uncork'> }): Promise<Response> => {
+  return async (request: Request, env: { incoming: Pick<IncomingMessage, 'httpVersion'>; outgoing: Pick<ServerResponse, 'cork' | 'uncork' | 'destroyed'> }): Promise<Response> => {
+    registerConnectionProbe(request, () => env.outgoing.destroyed);
     const response = await fetch(request);
     if (env.incoming.httpVersion === '1.1' && response.headers.get('content-type') === 'text/event-stream') {
       response.headers.set('transfer-encoding', 'chunked');

@@ -1,6 +1,7 @@
 import type { AuthInfo, JSONRPCMessage, RequestId, WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
 import { wireError, wireErrorMessage } from '../errors.js';
 import type { InFlight } from '../in-flight.js';
+import { clientGone } from '../web/client-gone.js';
 import type { SessionEventStore } from '../events/session-event-store.js';
 import { announcementNotifications, type Announcement } from './announcement.js';
 import type { SessionBackend } from './backend.js';
@@ -13,8 +14,8 @@ import type { SessionLife, SessionState, TransitionDetail } from './states.js';
 interface RunningRequest {
   method: string;
   tool?: string;
-  /** The HTTP request that carried it: aborted when the client's connection closes before the response is done. */
-  signal?: AbortSignal;
+  /** The HTTP request that carried it: its client may go away before the response is done (clientGone). */
+  request?: Request;
   /** The server ended its POST stream early (SSE polling): the response will go to a resumed stream. */
   detached?: boolean;
   /** False from arrival until the transport hands the request on: a request it refuses is forgotten. */
@@ -123,7 +124,7 @@ export class Session {
   }
 
   async handle(request: Request, parsedBody: unknown, authInfo: AuthInfo | undefined): Promise<Response> {
-    const claimed = this.#claim(parsedBody, request.signal);
+    const claimed = this.#claim(parsedBody, request);
     if (!Array.isArray(claimed)) return claimed;
     this.#arriving += 1;
     let response: Response;
@@ -194,7 +195,7 @@ export class Session {
    * SDK maps responses to streams by id: without this, one of the two streams
    * would never get an answer and would hang the client and the drain.
    */
-  #claim(body: unknown, signal: AbortSignal): RequestId[] | Response {
+  #claim(body: unknown, carrier: Request): RequestId[] | Response {
     const requests = (Array.isArray(body) ? body : [body]).filter(isRequest);
     const ids = requests.map((r) => r.id);
     const taken = ids.find((id, i) => this.#running.has(id) || ids.indexOf(id) !== i);
@@ -204,16 +205,16 @@ export class Session {
         id: taken,
       });
     }
-    for (const request of requests) this.#start(request, signal, false);
+    for (const request of requests) this.#start(request, carrier, false);
     return ids;
   }
 
-  #start(request: JSONRPCRequestLike, signal: AbortSignal | undefined, seen: boolean): RunningRequest {
+  #start(request: JSONRPCRequestLike, carrier: Request | undefined, seen: boolean): RunningRequest {
     const name = (request.params as { name?: unknown } | undefined)?.name;
     const entry: RunningRequest = {
       method: request.method,
       ...(request.method === 'tools/call' && typeof name === 'string' && { tool: name }),
-      ...(signal && { signal }),
+      ...(carrier && { request: carrier }),
       seen,
       leave: this.#inFlight.enter(),
     };
@@ -243,7 +244,7 @@ export class Session {
       }
       if (isRequest(message)) {
         // Claimed on arrival (handle) for a client's request; the runtime's own requests arrive here first.
-        const entry = this.#running.get(message.id) ?? this.#start(message, extra?.request?.signal, true);
+        const entry = this.#running.get(message.id) ?? this.#start(message, extra?.request, true);
         entry.seen = true;
         const closeStream = extra?.closeSSEStream;
         if (closeStream) {
@@ -264,7 +265,7 @@ export class Session {
         // The response goes onto the open POST stream that asked for it, whose end the client then reads: nobody
         // will resume that stream, so storing the response would only cost a write. Responses to a client that
         // went away, or to a stream the server closed early, are stored and replayed on resume.
-        if (entry?.signal && !entry.signal.aborted && !entry.detached) this.events.skip(message);
+        if (entry?.request && !entry.detached && !clientGone(entry.request)) this.events.skip(message);
       }
       if (isRequest(message) && parseRequestTag(message.id) === undefined) {
         return send({ ...message, id: tagRequestId(this.#instanceId, message.id) }, options);
