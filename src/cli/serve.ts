@@ -8,6 +8,7 @@ import { createDurableServer, defaultDeploymentId, generateId, type DurableServe
 import { VERSION } from '../version.js';
 import { assertBindAllowed, isLoopback, listen, type Listening } from '../node/listen.js';
 import { consoleMount } from './console.js';
+import { chooseDefaultStore } from '../store/index.js';
 import { parseDuration, parsePositiveInt } from './durations.js';
 
 export const SERVE_HELP = `durable-mcp serve: run the MCP server (Streamable HTTP at /mcp)
@@ -18,8 +19,13 @@ Options (each also read from the environment variable shown):
   --port <n>                 TCP port (PORT; default 8080)
   --host <addr>              bind address (DURABLE_MCP_HOST; default 127.0.0.1).
                              Anything but loopback requires API keys.
-  --store <url>              pglite:<dir> (embedded, one process) or postgres://user:pass@host/db
-                             (DATABASE_URL, then DURABLE_MCP_STORE; default pglite:./.durable-mcp)
+  --store <url>              embedded-postgres:<dir> (a PostgreSQL child process this server starts
+                             and stops; one process per directory), pglite:<dir> (PostgreSQL in
+                             WASM in this process; one process per directory), or
+                             postgres://user:pass@host/db (DATABASE_URL, then DURABLE_MCP_STORE;
+                             default embedded-postgres:./.durable-mcp, or pglite:./.durable-mcp
+                             when that directory already holds a PGlite store or this platform
+                             has no PostgreSQL binaries)
   --app <module>             module whose default export (or 'app' export) is a DurableApp
                              (DURABLE_MCP_APP; default: the built-in memory app)
   --deployment-id <id>       names this build in logs, headers and 404s (DEPLOYMENT_ID; default
@@ -104,7 +110,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const host = values.host ?? env.DURABLE_MCP_HOST ?? '127.0.0.1';
   const port = Number(values.port ?? env.PORT ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: '${values.port ?? env.PORT}' is not a port`);
-  const storeUrl = values.store ?? env.DATABASE_URL ?? env.DURABLE_MCP_STORE ?? 'pglite:./.durable-mcp';
+  const given = values.store ?? env.DATABASE_URL ?? env.DURABLE_MCP_STORE;
   const app = await loadApp(values.app ?? env.DURABLE_MCP_APP);
   const deploymentId = values['deployment-id'] ?? env.DEPLOYMENT_ID ?? defaultDeploymentId(app);
   const instanceId = generateId('inst');
@@ -128,6 +134,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   if (responseMode !== 'sse' && responseMode !== 'json') throw new Error(`--response-mode: expected sse or json, got '${responseMode}'`);
 
   const started = performance.now();
+  const storeUrl = given ?? (await defaultStore(logger));
   const poolMax = num('pool-max', 'DURABLE_MCP_POOL_MAX');
   const maxLive = num('max-live-sessions', 'DURABLE_MCP_MAX_LIVE_SESSIONS');
   const ttl = dur('session-ttl', 'DURABLE_MCP_SESSION_TTL');
@@ -207,6 +214,13 @@ export async function serveCommand(argv: string[]): Promise<number> {
   // One ordered close (see src/runtime/lifecycle.ts): not ready -> drain delay -> stop accepting -> drain -> sockets -> store.
   await server.close();
   return 0;
+}
+
+/** No --store: embedded PostgreSQL in ./.durable-mcp, or PGlite there when it must be (logged with the reason). */
+async function defaultStore(logger: { warn(fields: object, msg: string): void }): Promise<string> {
+  const chosen = await chooseDefaultStore();
+  if (chosen.fallback) logger.warn({ event: 'store_default_fallback', store: chosen.url, reason: chosen.fallback }, chosen.fallback);
+  return chosen.url;
 }
 
 /** /metrics alone on its own port, for scrapers that must not reach /mcp. */

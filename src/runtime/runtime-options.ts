@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Store } from '../store/index.js';
+import { parseStoreUrl } from '../store/url.js';
 import type { ApiKey } from './auth/api-keys.js';
 import { loopbackHosts } from './http/guards.js';
 import type { Registry } from 'prom-client';
@@ -92,7 +93,8 @@ export interface RuntimeOptions {
 /** Every default in one place. */
 export function resolveOptions(options: RuntimeOptions) {
   const idleTimeoutMs = options.sessions?.idleTimeoutMs ?? 24 * 60 * 60 * 1000;
-  const storeEngine = typeof options.store === 'string' ? (options.store.startsWith('pglite:') ? 'pglite' : 'postgres') : options.store.engine;
+  // An embedded store (embedded PostgreSQL, PGlite) serves one process: no other can terminate its sessions.
+  const exclusiveStore = typeof options.store === 'string' ? parseStoreUrl(options.store).engine !== 'postgres' : options.store.exclusive;
   return {
     apiKeys: options.apiKeys ?? [],
     allowedHosts: options.allowedHosts ?? loopbackHosts(),
@@ -101,7 +103,7 @@ export function resolveOptions(options: RuntimeOptions) {
       idleTimeoutMs,
       maxLiveSessions: options.sessions?.maxLive ?? 1000,
       activityFlushMs: options.sessions?.activityFlushMs ?? 5000,
-      verifyEachRequest: options.sessions?.verifyEachRequest ?? storeEngine === 'postgres',
+      verifyEachRequest: options.sessions?.verifyEachRequest ?? !exclusiveStore,
     },
     sweepIntervalMs: options.sessions?.sweepIntervalMs ?? 60_000,
     eventRetentionMs: options.events?.retentionMs ?? 10 * 60 * 1000,

@@ -16,6 +16,7 @@ export function createStore(db: EngineDatabase, logger?: StoreLogger): Store {
   let closing: Promise<void> | undefined;
   return {
     engine: db.engine,
+    exclusive: db.exclusive,
     // Typed as the public Database: apps get parameterized query, not the internal script runner.
     db: db as Database,
     sessions: new SqlSessionRepository(db),

@@ -14,6 +14,11 @@ export interface ScriptQueryable extends Queryable {
 }
 
 export interface EngineDatabase extends Database {
+  /**
+   * True when no other process can reach this database (an embedded engine under the store's
+   * directory lock): the runtime then need not re-read a session's termination on every request.
+   */
+  readonly exclusive: boolean;
   transaction<T>(fn: (tx: ScriptQueryable) => Promise<T>): Promise<T>;
 }
 

@@ -6,7 +6,7 @@
  */
 export const StoreErrors = {
   STORE_CLOSED: 'the store was closed; nothing more is served from it',
-  STORE_LOCKED: 'another live process holds the PGlite data directory',
+  STORE_LOCKED: 'another live process holds the embedded store directory (PGlite or embedded PostgreSQL)',
   STORE_UNREACHABLE: 'the database could not be reached before the connect-retry budget ran out',
   STORE_CONNECT_REJECTED: 'the database answered but refused the connection (credentials, missing database)',
   STORE_URL_INVALID: 'the store URL is malformed or names an unknown engine',
@@ -15,6 +15,7 @@ export const StoreErrors = {
   STORE_TIMEOUT: 'the database did not answer within its bound',
   MIGRATION_INVALID: 'a migration list is malformed (versions, names)',
   MIGRATION_FAILED: 'a migration statement failed; nothing of it was applied',
+  EMBEDDED_POSTGRES_FAILED: 'the managed PostgreSQL child could not be set up or started (binaries, initdb, start)',
 } as const;
 
 export type StoreErrorCode = keyof typeof StoreErrors;
@@ -41,16 +42,17 @@ export class StoreTimeoutError extends StoreError {
   }
 }
 
-/** Another live process (or this one) already serves the PGlite data directory. */
+/** Another live process (or this one) already serves the embedded store's directory (PGlite or embedded PostgreSQL). */
 export class StoreLockedError extends StoreError {
   readonly code = 'STORE_LOCKED';
   constructor(
     readonly dir: string,
     readonly pid: number,
+    engine: 'PGlite' | 'embedded PostgreSQL' = 'PGlite',
   ) {
     const who = pid === process.pid ? `this process (pid ${pid}) already has` : `another process (pid ${pid}) holds`;
     super(
-      `${who} the PGlite data directory ${dir}; PGlite serves one process per directory, ` +
+      `${who} the ${engine} data directory ${dir}; an embedded store serves one process per directory, ` +
         'use PostgreSQL (a postgres:// URL) to run several processes on one store',
     );
     this.name = 'StoreLockedError';
@@ -113,6 +115,19 @@ export class StoreQueryError extends StoreError {
     this.sqlState = fields.sqlState;
     this.constraint = fields.constraint;
     this.detail = fields.detail;
+  }
+}
+
+/**
+ * The managed PostgreSQL child could not be set up or started: no binaries for this platform,
+ * initdb failed, or the server exited before it accepted connections. The message says which,
+ * with the tail of its output.
+ */
+export class EmbeddedPostgresError extends StoreError {
+  readonly code = 'EMBEDDED_POSTGRES_FAILED';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'EmbeddedPostgresError';
   }
 }
 

@@ -1,8 +1,10 @@
 /** The store's public surface. Engines and SQL modules stay internal. */
 export { openStore } from './open.js';
+export { chooseDefaultStore, DEFAULT_STORE_DIR, type DefaultStore } from './default-store.js';
 export { CORE_MIGRATIONS, CORE_NAMESPACE } from './schema.js';
 export { redactUrl } from './url.js';
 export {
+  EmbeddedPostgresError,
   MigrationFailedError,
   MigrationInvalidError,
   StoreClosedError,

@@ -46,6 +46,10 @@ class ObservedDatabase implements EngineDatabase {
     return this.#db.engine;
   }
 
+  get exclusive() {
+    return this.#db.exclusive;
+  }
+
   query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
     return timed(this.#observer, () => this.#db.query<R>(sql, params));
   }

@@ -11,6 +11,7 @@ import {
 import { createStore } from './create-store.js';
 import { migrate } from './migrate.js';
 import { observeQueries } from './observed.js';
+import { openEmbeddedDatabase } from './embedded/database.js';
 import { openPgliteDatabase } from './pglite/database.js';
 import { createPostgresDatabase } from './postgres/database.js';
 import { CORE_MIGRATIONS, CORE_NAMESPACE } from './schema.js';
@@ -23,7 +24,9 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const location = parseStoreUrl(options.url);
   const logger = options.logger;
   let db: EngineDatabase;
-  if (location.engine === 'pglite') {
+  if (location.engine === 'embedded-postgres') {
+    db = await openEmbeddedDatabase({ dir: location.dir, pool: options.pool, logger });
+  } else if (location.engine === 'pglite') {
     db = await openPgliteDatabase({ dir: location.dir, logger });
   } else {
     const plan = resolveRetry(options.connectRetry);
@@ -44,8 +47,8 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     await db.close().catch(() => {});
     throw error;
   }
-  const where = location.engine === 'pglite' ? (location.dir ?? 'memory') : redactUrl(location.url);
-  logger?.info({ engine: db.engine, where, durationMs: Math.round(performance.now() - started) }, 'store open');
+  const where = location.engine === 'postgres' ? redactUrl(location.url) : (location.dir ?? 'memory');
+  logger?.info({ engine: location.engine, where, durationMs: Math.round(performance.now() - started) }, 'store open');
   return createStore(db, logger);
 }
 

@@ -4,6 +4,8 @@ import type { EventRepository, MailboxRepository, Migration, SessionRepository, 
 /** The durable store: one database, the runtime's repositories over it, and migrations for apps. */
 export interface Store {
   readonly engine: Engine;
+  /** No other process can reach the database (PGlite, embedded PostgreSQL): see EngineDatabase.exclusive. */
+  readonly exclusive: boolean;
   /** Raw SQL access for apps with their own tables (always parameterized). */
   readonly db: Database;
   readonly sessions: SessionRepository;
@@ -47,8 +49,9 @@ export interface ConnectRetryOptions {
 
 export interface OpenStoreOptions {
   /**
-   * `pglite:<dir>` (embedded, one process per directory), `pglite:memory`
-   * (embedded, in memory, for tests), or a `postgres://` / `postgresql://` URL.
+   * `embedded-postgres:<dir>` (a PostgreSQL child process this process starts and stops, one
+   * process per directory), `pglite:<dir>` (PostgreSQL in WASM in this process, one process per
+   * directory), `pglite:memory` (in memory, for tests), or a `postgres://` / `postgresql://` URL.
    */
   url: string;
   pool?: PoolOptions;

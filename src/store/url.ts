@@ -5,14 +5,22 @@ import { resolve } from 'node:path';
 import { StoreUrlInvalidError } from './errors.js';
 
 export type StoreLocation =
+  | { engine: 'embedded-postgres'; /** Absolute store directory (the cluster lives in it). */ dir: string }
   | { engine: 'pglite'; /** Absolute data directory, or undefined for in-memory. */ dir: string | undefined }
   | { engine: 'postgres'; url: string };
 
-const ACCEPTED = '`pglite:<dir>`, `pglite:memory`, `postgres://...` or `postgresql://...`';
+const ACCEPTED = '`embedded-postgres:<dir>`, `pglite:<dir>`, `pglite:memory`, `postgres://...` or `postgresql://...`';
+const EMBEDDED = 'embedded-postgres:';
 
 export function parseStoreUrl(url: string): StoreLocation {
   if (typeof url !== 'string' || url.trim() === '') {
     throw new StoreUrlInvalidError(`The store URL is empty; expected ${ACCEPTED}`);
+  }
+  if (url.startsWith(EMBEDDED)) {
+    const rest = url.slice(EMBEDDED.length);
+    const dir = rest.startsWith('//') ? rest.slice(2) : rest;
+    if (dir === '') throw new StoreUrlInvalidError(`The store URL "${EMBEDDED}" names no directory; expected ${ACCEPTED}`);
+    return { engine: 'embedded-postgres', dir: resolve(dir) };
   }
   if (url.startsWith('pglite:')) {
     const rest = url.slice('pglite:'.length);

@@ -3,16 +3,19 @@
  * process, one connection. Good for a single process and for tests; several
  * processes need PostgreSQL (the directory lock enforces it).
  */
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { PGlite, types, type Results, type Transaction } from '@electric-sql/pglite';
 import { type ListenHandlers, type PoolStats, type QueryResult, type Unlisten } from '../database.js';
 import { ChannelRegistry } from '../channels.js';
 import { quoteChannel, type EngineDatabase, type ScriptQueryable } from '../engine.js';
-import { StoreClosedError, toStoreError } from '../errors.js';
+import { StoreClosedError, StoreUrlInvalidError, toStoreError } from '../errors.js';
+import { holdsEmbeddedPostgres } from '../default-store.js';
 import { withTimeout } from '../timeout.js';
 import type { StoreLogger } from '../store.js';
-import { acquireDirLock, type DirLock } from './lock.js';
+import { acquireDirLock, type DirLock } from '../dir-lock.js';
 
 // PGlite parses int8 into a JS number, silently losing precision above 2^53; `pg` gives
 // strings. Both engines are configured to return bigint so repositories see one type.
@@ -24,15 +27,24 @@ export interface PgliteOptions {
   logger?: StoreLogger;
 }
 
+/**
+ * PGlite's defaults size PostgreSQL for a server (128 MB shared_buffers), and in WASM every byte of
+ * it is touched at start (its mmap zeroes memory) and never returned. 16 MB is plenty for one
+ * process's store and cuts the resident size by about 110 MiB (docs/benchmarks.md).
+ */
+const START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
+
 export async function openPgliteDatabase(options: PgliteOptions): Promise<EngineDatabase> {
   const dir = options.dir === undefined ? undefined : resolve(options.dir);
   let lock: DirLock | undefined;
   if (dir !== undefined) {
+    if (holdsEmbeddedPostgres(dir)) throw new StoreUrlInvalidError(`${dir} holds an embedded PostgreSQL store; open it with embedded-postgres:${options.dir}`);
     mkdirSync(dir, { recursive: true });
-    lock = acquireDirLock(dir);
+    lock = acquireDirLock(dir, 'PGlite');
   }
   try {
-    const pg = await PGlite.create(dir, { parsers: PARSERS });
+    if (dir !== undefined && !existsSync(join(dir, 'PG_VERSION'))) await initdbInChild(dir, options.logger);
+    const pg = await PGlite.create(dir, { parsers: PARSERS, startParams: START_PARAMS });
     return new PgliteDatabase(pg, lock, options.logger);
   } catch (error) {
     lock?.release();
@@ -40,8 +52,24 @@ export async function openPgliteDatabase(options: PgliteOptions): Promise<Engine
   }
 }
 
+/** Runs initdb-child.js and waits; see there why initdb must not run in this process. */
+async function initdbInChild(dir: string, logger: StoreLogger | undefined): Promise<void> {
+  const started = performance.now();
+  const script = fileURLToPath(new URL('./initdb-child.js', import.meta.url));
+  const outcome = await new Promise<{ how: string; stderr: string }>((done) => {
+    const child = spawn(process.execPath, [script, dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
+    child.once('error', (error) => done({ how: `spawn failed: ${error.message}`, stderr }));
+    child.once('close', (code, signal) => done({ how: signal ? `signal ${signal}` : `exit code ${code}`, stderr }));
+  });
+  if (outcome.how !== 'exit code 0') throw new Error(`PGlite could not create ${dir} (${outcome.how}): ${outcome.stderr.trim() || '(no output)'}`);
+  logger?.info({ dir, durationMs: Math.round(performance.now() - started) }, 'PGlite created a new data directory in a child process');
+}
+
 class PgliteDatabase implements EngineDatabase {
   readonly engine = 'pglite' as const;
+  readonly exclusive = true;
   readonly #pg: PGlite;
   readonly #lock: DirLock | undefined;
   readonly #registry: ChannelRegistry;

@@ -1,12 +1,13 @@
 /**
- * One process per PGlite data directory: PGlite is PostgreSQL in this process's
- * memory, so two processes on one directory would corrupt it. A pid file
- * created atomically marks the owner; a file left by a dead process is taken
- * over (a crashed process never releases it).
+ * One process per embedded store directory. PGlite is PostgreSQL in this
+ * process's memory, so two processes on one directory would corrupt it; the
+ * embedded PostgreSQL child belongs to the process that started it (it stops
+ * when that process dies). A pid file created atomically marks the owner; a
+ * file left by a dead process is taken over (a crashed process never releases it).
  */
 import { linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { StoreLockedError } from '../errors.js';
+import { StoreLockedError } from './errors.js';
 
 export const LOCK_FILE = 'durable-mcp.pid';
 
@@ -17,9 +18,9 @@ export interface DirLock {
   release(): void;
 }
 
-export function acquireDirLock(dir: string): DirLock {
+export function acquireDirLock(dir: string, engine: 'PGlite' | 'embedded PostgreSQL'): DirLock {
   const path = join(dir, LOCK_FILE);
-  if (heldHere.has(dir)) throw new StoreLockedError(dir, process.pid);
+  if (heldHere.has(dir)) throw new StoreLockedError(dir, process.pid, engine);
   // Write the content first and link it into place: link fails if the name exists, so the
   // lock file is never observed half-written by a competing process.
   const tmp = `${path}.${process.pid}.tmp`;
@@ -32,7 +33,7 @@ export function acquireDirLock(dir: string): DirLock {
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 2) throw error;
         const owner = readOwner(path);
-        if (owner !== undefined && owner !== process.pid && isAlive(owner)) throw new StoreLockedError(dir, owner);
+        if (owner !== undefined && owner !== process.pid && isAlive(owner)) throw new StoreLockedError(dir, owner, engine);
         // Dead owner, our own pid left by an earlier incarnation (pid 1 in a restarted container), or
         // an unreadable file: stale. Two processes taking over the same stale file at once is the one
         // race left; it needs a crash followed by two simultaneous starts on one directory.
@@ -64,7 +65,7 @@ function readOwner(path: string): number | undefined {
   }
 }
 
-function isAlive(pid: number): boolean {
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
