@@ -2,7 +2,9 @@
  * The memory app served the way users run it (`durable-mcp serve`, default
  * app, real HTTP, a stock SDK client): an acknowledged lock or handover
  * survives SIGKILL, and the selected project belongs to the user, so a new
- * session after a restart still has it. Once on PGlite, once on PostgreSQL.
+ * session after a restart still has it. On each store: embedded PostgreSQL
+ * (the default, a child process that the SIGKILL also takes down), PGlite and
+ * PostgreSQL.
  */
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
@@ -22,7 +24,7 @@ async function connect(url: string, name: string): Promise<Client> {
   return client;
 }
 
-for (const engine of ['pglite', 'postgres'] as const) {
+for (const engine of ['embedded-postgres', 'pglite', 'postgres'] as const) {
   describe(`memory app over HTTP across SIGKILL (${engine})`, () => {
     let server: ServerProcess | undefined;
     let drop: (() => Promise<void>) | undefined;
@@ -34,6 +36,7 @@ for (const engine of ['pglite', 'postgres'] as const) {
     test('acknowledged writes survive; the selected project survives a new session and a restart', async () => {
       let store: string;
       if (engine === 'pglite') store = `pglite:${tempDir('dmcp-memory-')}`;
+      else if (engine === 'embedded-postgres') store = `embedded-postgres:${tempDir('dmcp-memory-')}`;
       else {
         const db = await createTestDatabase();
         store = db.url;
