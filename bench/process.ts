@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 /** Resolved relative to this compiled file, so any outDir (dist/, .tmp/bench/) works. */
 export const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 export const ECHO_APP = fileURLToPath(new URL('./echo-app.js', import.meta.url));
-export const serverScript = (name: 'bare' | 'sdk-legacy' | 'sdk-stateless'): string =>
+export const serverScript = (name: 'bare' | 'sdk-legacy' | 'sdk-v1-express' | 'sdk-stateless'): string =>
   fileURLToPath(new URL(`./servers/${name}.js`, import.meta.url));
 
 export type LogLine = Record<string, unknown> & { event?: string; level?: number; msg?: string };

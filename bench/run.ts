@@ -16,6 +16,8 @@ import { log } from './log.js';
 import { describeMachine } from './machine.js';
 import { rehydrationMisses, renderReport, throughputMisses, type Results } from './report.js';
 import { runBoot } from './sections/boot.js';
+import { runFootprint } from './sections/footprint.js';
+import { runSessionMemory } from './sections/session-memory.js';
 import { runProfiles, runRehydrationProfiles } from './sections/profile.js';
 import { runRehydration } from './sections/rehydration.js';
 import { runRss } from './sections/rss.js';
@@ -38,15 +40,15 @@ function sourceState(root: string): string {
 
 /**
  * What to profile. Asked for (--profile, --sections=profile): every selected SDK and durable target
- * plus the JSON-mode variants of (d)/(e). Otherwise (auto): only when (d) or (e) missed the throughput
- * target, the reference (b), the targets that missed, and their JSON-mode variants.
+ * plus the JSON-mode variants of (d)/(e). Otherwise (auto): only when a durable legacy target missed
+ * its throughput target, the reference (g), the targets that missed, and their JSON-mode variants.
  */
 function profileTargets(config: Config, results: Results): Target[] {
   if (config.profile === 'never') return [];
   const explicit = config.profile === 'always' || config.sections.has('profile');
   const missed = new Set(throughputMisses(results.throughput ?? []).map((m) => m.target));
   if (!explicit && missed.size === 0) return [];
-  const wanted = new Set<TargetId>(explicit ? ['b', 'c', 'd', 'e', 'f'] : ['b', ...missed]);
+  const wanted = new Set<TargetId>(explicit ? ['g', 'b', 'c', 'h', 'd', 'e', 'f'] : ['g', ...missed]);
   const picked: Target[] = TARGETS.filter((t) => wanted.has(t.id) && config.targets.includes(t.id));
   for (const diagnostic of DIAGNOSTIC_TARGETS) {
     const base = diagnostic.id.slice(0, 1) as TargetId;
@@ -101,6 +103,8 @@ async function main(): Promise<void> {
     }
     if (config.sections.has('rss')) await part('rss', async () => void (results.rss = await runRss(config, resources, config.engines)));
     if (config.sections.has('boot')) await part('boot', async () => void (results.boot = await runBoot(config, resources, withPostgres)));
+    if (config.sections.has('footprint')) await part('footprint', async () => void (results.footprint = await runFootprint(config, resources)));
+    if (config.sections.has('session-memory')) await part('session memory', async () => void (results.sessionMemory = await runSessionMemory(config, resources)));
     const toProfile = profileTargets(config, results);
     if (toProfile.length > 0) {
       const n = config.connections.includes(16) ? 16 : config.connections[0]!;

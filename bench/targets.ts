@@ -1,5 +1,5 @@
 /**
- * The six targets of the throughput comparison, and the store and process
+ * The targets of the throughput comparison, and the store and process
  * plumbing every section shares.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,11 +10,13 @@ import { startPostgres, type PostgresCluster } from './postgres.js';
 import { isEchoResult, LEGACY_ECHO, legacyHeaders, MODERN_ECHO, MODERN_HEADERS } from './mcp.js';
 import { CLI, ECHO_APP, freePort, serverScript, spawnServer, type ServerProcess } from './process.js';
 
-export type StoreKind = 'pglite' | 'postgres';
+/** embedded-postgres: the default store (a PostgreSQL child of the server); postgres: a shared server (DATABASE_URL or the bench's own). */
+export type StoreKind = 'embedded-postgres' | 'pglite' | 'postgres';
+export const STORE_KINDS: readonly StoreKind[] = ['embedded-postgres', 'pglite', 'postgres'];
 
 export interface StoreHandle {
   kind: StoreKind;
-  /** A `--store` URL: `pglite:<dir>` or `postgres://...`. */
+  /** A `--store` URL: `embedded-postgres:<dir>`, `pglite:<dir>` or `postgres://...`. */
   url: string;
   cleanup(): Promise<void>;
 }
@@ -36,16 +38,16 @@ export class Resources {
   }
 
   /**
-   * A fresh, empty store of that kind, by default already initialized (PGlite's initdb and the
-   * migrations run here, in the benchmark process): servers then start on an existing store, as
+   * A fresh, empty store of that kind, by default already initialized (initdb and the migrations
+   * run here, in the benchmark process): servers then start on an existing store, as
    * they do on every boot but the first, so neither their RSS nor their start-up carries initdb.
    * Cold first boots are measured on their own (boot section).
    */
   async newStore(kind: StoreKind, options: { initialize?: boolean } = {}): Promise<StoreHandle> {
     let handle: StoreHandle;
-    if (kind === 'pglite') {
-      const dir = this.tempDir('pglite');
-      handle = { kind, url: `pglite:${dir}`, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+    if (kind === 'pglite' || kind === 'embedded-postgres') {
+      const dir = this.tempDir(kind);
+      handle = { kind, url: `${kind}:${dir}`, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
     } else {
       const db = await (await this.postgres()).createDatabase();
       handle = { kind, url: db.url, cleanup: () => db.drop() };
@@ -62,6 +64,8 @@ export class Resources {
 
 export interface DurableOptions {
   store: string;
+  /** An app module; 'default' serves what `npm start` serves (the memory app). Default: the bench echo app. */
+  app?: string;
   /** Fixed, so a restart is the same deployment (pure rehydration); change it to simulate a deploy. */
   deploymentId?: string;
   /** 'warn' for load (the per-request info line would be measured too); 'info' to see `server_started`. */
@@ -84,8 +88,7 @@ export async function startDurable(options: DurableOptions): Promise<ServerProce
       String(port),
       '--store',
       options.store,
-      '--app',
-      ECHO_APP,
+      ...(options.app === 'default' ? [] : ['--app', options.app ?? ECHO_APP]),
       '--log-level',
       logLevel,
       '--deployment-id',
@@ -101,7 +104,7 @@ export async function startDurable(options: DurableOptions): Promise<ServerProce
   });
 }
 
-export type TargetId = 'a' | 'b' | 'c' | 'd' | 'e' | 'f';
+export type TargetId = 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g' | 'h';
 /** Variants measured only to attribute a miss (profile section), not part of the comparison. */
 export type DiagnosticId = 'd-json' | 'e-json';
 
@@ -137,7 +140,7 @@ export function requestShape(target: Target): { body: string; headers: Record<st
   }
 }
 
-async function plain(name: 'bare' | 'sdk-legacy' | 'sdk-stateless', nodeArgs: string[] | undefined): Promise<RunningTarget> {
+async function plain(name: Parameters<typeof serverScript>[0], nodeArgs: string[] | undefined): Promise<RunningTarget> {
   const proc = await spawnServer({ name, args: [serverScript(name)], ready: 'log', env: { PORT: '0' }, ...(nodeArgs && { nodeArgs }) });
   return { proc, stop: () => proc.stop() };
 }
@@ -158,7 +161,9 @@ async function durable(resources: Resources, kind: StoreKind, nodeArgs: string[]
 export const TARGETS: ReadonlyArray<Target & { id: TargetId }> = [
   { id: 'a', label: '(a) bare node:http, fixed JSON-RPC result', shape: 'bare', start: (_r, n) => plain('bare', n) },
   { id: 'b', label: '(b) SDK v2 stateful, in-memory sessions', shape: 'legacy', start: (_r, n) => plain('sdk-legacy', n) },
+  { id: 'g', label: '(g) SDK v1 + express example, in-memory sessions', shape: 'legacy', start: (_r, n) => plain('sdk-v1-express', n) },
   { id: 'c', label: '(c) SDK v2 createMcpHandler, modern', shape: 'modern', start: (_r, n) => plain('sdk-stateless', n) },
+  { id: 'h', label: '(h) durable-mcp legacy, embedded PostgreSQL (default)', shape: 'legacy', start: (r, n) => durable(r, 'embedded-postgres', n, 'durable-embedded') },
   { id: 'd', label: '(d) durable-mcp legacy, PGlite', shape: 'legacy', start: (r, n) => durable(r, 'pglite', n, 'durable-pglite') },
   { id: 'e', label: '(e) durable-mcp legacy, PostgreSQL', shape: 'legacy', start: (r, n) => durable(r, 'postgres', n, 'durable-postgres') },
   { id: 'f', label: '(f) durable-mcp modern (PGlite store)', shape: 'modern', start: (r, n) => durable(r, 'pglite', n, 'durable-modern') },
