@@ -1,6 +1,7 @@
 /**
  * Section 5: cold boot of `durable-mcp serve`, from spawn() to the
- * `server_started` log line, on each kind of store. The line's own `bootMs`
+ * `server_started` log line, on each kind of store (the bench echo app; the
+ * footprint section boots the default app). The line's own `bootMs`
  * (store open + migrations + listen, measured inside the process) is reported
  * too; the difference is Node start-up and module loading. A bare node:http
  * server is the floor for the start-up part.
@@ -14,6 +15,8 @@ import { startDurable, type Resources } from '../targets.js';
 
 export type BootScenario =
   | 'bare node:http (floor)'
+  | 'embedded PostgreSQL, new directory'
+  | 'embedded PostgreSQL, existing directory'
   | 'PGlite, new directory'
   | 'PGlite, existing directory'
   | 'PostgreSQL, new database'
@@ -59,6 +62,15 @@ export async function runBoot(config: Config, resources: Resources, withPostgres
       spawnServer({ name: 'bare', args: [serverScript('bare')], ready: 'log', env: { PORT: '0' } }),
     ),
   );
+
+  const embeddedExisting = `embedded-postgres:${resources.tempDir('boot-embedded-existing')}`;
+  results.push(
+    await measure('embedded PostgreSQL, new directory', repeats, async () =>
+      startDurable({ store: `embedded-postgres:${resources.tempDir('boot-embedded-new')}`, logLevel: 'info' }),
+    ),
+  );
+  await (await startDurable({ store: embeddedExisting, logLevel: 'info' })).stop();
+  results.push(await measure('embedded PostgreSQL, existing directory', repeats, () => startDurable({ store: embeddedExisting, logLevel: 'info' })));
 
   const existingDir = resources.tempDir('boot-existing');
   // Each new-directory boot gets its own empty directory.

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Store } from '../store/index.js';
-import { parseStoreUrl } from '../store/url.js';
+import { parseStoreUrl } from '../store/index.js';
 import type { ApiKey } from './auth/api-keys.js';
 import { loopbackHosts } from './http/guards.js';
 import type { Registry } from 'prom-client';
@@ -49,7 +49,7 @@ export interface RuntimeOptions {
     activityFlushMs?: number;
     /** How often expired sessions and old events are swept. Default 60 s. */
     sweepIntervalMs?: number;
-    /** Check the store on every request for terminations made elsewhere. Default: on for PostgreSQL, off for PGlite (one process). */
+    /** Check the store on every request for terminations made elsewhere. Default: on for a shared PostgreSQL, off for embedded stores (one process). */
     verifyEachRequest?: boolean;
   };
   events?: {

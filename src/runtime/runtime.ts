@@ -42,7 +42,7 @@ export interface DurableServer {
   /** The Prometheus registry, and /metrics as a handler (for serving it on a port of its own). */
   readonly metrics: { readonly registry: Registry; fetch(request: Request): Promise<Response> };
   /** What adapters need to know: names in logs and headers, and whether callers must authenticate. */
-  readonly info: { readonly deploymentId: string; readonly instanceId: string; readonly authEnabled: boolean; readonly store: Store['engine'] };
+  readonly info: { readonly deploymentId: string; readonly instanceId: string; readonly authEnabled: boolean; readonly store: Store['kind'] };
   /** Lets an adapter take part in close(): `preClose` to stop accepting, `onClose` to release its sockets. */
   addHook(name: DurableServerHook, hook: () => Promise<void> | void): void;
 }
@@ -90,7 +90,7 @@ export async function startRuntime(
       store = options.store;
     }
     if (engine.migrations?.length) await store.migrate(engine.name, engine.migrations);
-    metrics.buildInfo.set({ deployment_id: deploymentId, version: VERSION, store: store.engine }, 1);
+    metrics.buildInfo.set({ deployment_id: deploymentId, version: VERSION, store: store.kind }, 1);
     return await wire(life, store, o, options, engine);
   } catch (error) {
     await life.abortStart();
@@ -220,7 +220,7 @@ async function wire(
       life.close({ beginDrain: () => drain.begin(), drainDelayMs: o.drainDelayMs, drain: () => drain.run(closeOptions?.graceMs ?? o.gracePeriodMs) }),
     notify: changes,
     metrics: { registry: metrics.registry, fetch: metricsHandler(metrics, o.metricsToken) },
-    info: { deploymentId, instanceId, authEnabled: o.apiKeys.length > 0, store: store.engine },
+    info: { deploymentId, instanceId, authEnabled: o.apiKeys.length > 0, store: store.kind },
     addHook: (name, hook) => life.addHook(name, hook),
   };
   exposeInternals(server, { sessions: registry, store, logger, metrics, lifecycle: life });

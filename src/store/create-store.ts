@@ -17,6 +17,7 @@ export function createStore(db: EngineDatabase, logger?: StoreLogger): Store {
   return {
     engine: db.engine,
     exclusive: db.exclusive,
+    kind: db.kind,
     // Typed as the public Database: apps get parameterized query, not the internal script runner.
     db: db as Database,
     sessions: new SqlSessionRepository(db),

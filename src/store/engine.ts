@@ -4,6 +4,8 @@
  */
 import type { Database, Queryable } from './database.js';
 
+export type StoreKind = 'embedded-postgres' | 'pglite' | 'postgres';
+
 export interface ScriptQueryable extends Queryable {
   /**
    * Runs maintenance SQL with no client-side timeout (a migration, or waiting
@@ -19,6 +21,8 @@ export interface EngineDatabase extends Database {
    * directory lock): the runtime then need not re-read a session's termination on every request.
    */
   readonly exclusive: boolean;
+  /** What serves it, for logs and metrics: the SQL engine alone does not tell embedded PostgreSQL from a shared one. */
+  readonly kind: StoreKind;
   transaction<T>(fn: (tx: ScriptQueryable) => Promise<T>): Promise<T>;
 }
 

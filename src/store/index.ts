@@ -2,7 +2,7 @@
 export { openStore } from './open.js';
 export { chooseDefaultStore, DEFAULT_STORE_DIR, type DefaultStore } from './default-store.js';
 export { CORE_MIGRATIONS, CORE_NAMESPACE } from './schema.js';
-export { redactUrl } from './url.js';
+export { parseStoreUrl, redactUrl } from './url.js';
 export {
   EmbeddedPostgresError,
   MigrationFailedError,
@@ -42,6 +42,7 @@ export type {
   StateRepository,
   StoredEvent,
 } from './records.js';
+export type { StoreKind } from './engine.js';
 export type {
   ConnectRetryOptions,
   OpenStoreOptions,

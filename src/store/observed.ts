@@ -50,6 +50,10 @@ class ObservedDatabase implements EngineDatabase {
     return this.#db.exclusive;
   }
 
+  get kind() {
+    return this.#db.kind;
+  }
+
   query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
     return timed(this.#observer, () => this.#db.query<R>(sql, params));
   }

@@ -1,4 +1,5 @@
 import type { Database, Engine, QueryObserver } from './database.js';
+import type { StoreKind } from './engine.js';
 import type { EventRepository, MailboxRepository, Migration, SessionRepository, StateRepository } from './records.js';
 
 /** The durable store: one database, the runtime's repositories over it, and migrations for apps. */
@@ -6,6 +7,8 @@ export interface Store {
   readonly engine: Engine;
   /** No other process can reach the database (PGlite, embedded PostgreSQL): see EngineDatabase.exclusive. */
   readonly exclusive: boolean;
+  /** `embedded-postgres`, `pglite` or `postgres` (a server of its own): the `store` label of logs and metrics. */
+  readonly kind: StoreKind;
   /** Raw SQL access for apps with their own tables (always parameterized). */
   readonly db: Database;
   readonly sessions: SessionRepository;

@@ -52,6 +52,7 @@ describe('the default store', () => {
     assert.equal(opened?.engine, 'embedded-postgres');
     assert.equal(opened?.where, join(cwd, '.durable-mcp'));
     assert.equal(lines.some((l) => l.event === 'store_default_fallback'), false);
+    assert.equal(lines.find((l) => l.event === 'server_started')?.store, 'embedded-postgres', 'logs and metrics name the store kind');
     const pidFile = join(cwd, '.durable-mcp', 'pg', 'postmaster.pid');
     const postmaster = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
     assert.ok(alive(postmaster));

@@ -173,7 +173,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     }),
     buildInfo: new Gauge({
       name: 'durable_mcp_build_info',
-      help: 'Always 1; labels name the deployment, version and store engine.',
+      help: 'Always 1; labels name the deployment, version and store (embedded-postgres, pglite or postgres).',
       labelNames: ['deployment_id', 'version', 'store'],
       registers,
     }),

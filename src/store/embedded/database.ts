@@ -51,6 +51,7 @@ export async function openEmbeddedDatabase(options: EmbeddedOptions): Promise<En
 class EmbeddedDatabase implements EngineDatabase {
   readonly engine = 'postgres' as const;
   readonly exclusive = true;
+  readonly kind = 'embedded-postgres' as const;
   readonly #db: EngineDatabase;
   readonly #cluster: RunningCluster;
   readonly #lock: { release(): void };

@@ -70,6 +70,7 @@ async function initdbInChild(dir: string, logger: StoreLogger | undefined): Prom
 class PgliteDatabase implements EngineDatabase {
   readonly engine = 'pglite' as const;
   readonly exclusive = true;
+  readonly kind = 'pglite' as const;
   readonly #pg: PGlite;
   readonly #lock: DirLock | undefined;
   readonly #registry: ChannelRegistry;

@@ -32,6 +32,7 @@ export function createPostgresDatabase(options: PostgresOptions): EngineDatabase
 class PostgresDatabase implements EngineDatabase {
   readonly engine = 'postgres' as const;
   readonly exclusive = false;
+  readonly kind = 'postgres' as const;
   readonly #pool: pg.Pool;
   readonly #listener: PgListener;
   #closed = false;
