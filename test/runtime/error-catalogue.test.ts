@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { DurableMcpError, RuntimeErrors, StoreErrors, WireErrors } from '../../src/index.js';
-import { StoreClosedError, StoreTimeoutError, StoreUrlInvalidError } from '../../src/store/index.js';
+import { EmbeddedPostgresError, StoreClosedError, StoreTimeoutError, StoreUrlInvalidError } from '../../src/store/index.js';
 
 const README = readFileSync(fileURLToPath(new URL('../../../README.md', import.meta.url)), 'utf8');
 
@@ -43,7 +43,7 @@ describe('error catalogues', () => {
 
   test("README's store table matches StoreErrors, and the store's error classes carry catalogue codes", () => {
     assert.deepEqual(tableAfter('### Store errors').map(([code]) => code).sort(), Object.keys(StoreErrors).sort());
-    for (const error of [new StoreClosedError(), new StoreTimeoutError('ping', 5), new StoreUrlInvalidError('bad')]) {
+    for (const error of [new StoreClosedError(), new StoreTimeoutError('ping', 5), new StoreUrlInvalidError('bad'), new EmbeddedPostgresError('x')]) {
       assert.ok(error.code in StoreErrors, error.code);
     }
   });
