@@ -5,6 +5,7 @@
  * the wrapper installs process-wide SIGINT/SIGTERM exit hooks that would cut our drain
  * short, and it has no way to stop the server when its parent is killed.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { EmbeddedPostgresError } from '../errors.js';
 
@@ -50,6 +51,15 @@ export async function findBinaries(): Promise<PostgresBinaries> {
   const { initdb, postgres } = mod;
   if (typeof initdb !== 'string' || typeof postgres !== 'string' || !existsSync(initdb) || !existsSync(postgres)) {
     throw new EmbeddedPostgresError(`${name} does not provide the initdb and postgres binaries`);
+  }
+  // The package's install script links its shared libraries; npm skips it unless the project approves it.
+  const probe = spawnSync(postgres, ['--version'], { encoding: 'utf8', timeout: 10_000 });
+  if (probe.status !== 0) {
+    const why = (probe.stderr || probe.error?.message || `exit ${probe.status ?? probe.signal}`).trim().split('\n')[0];
+    throw new EmbeddedPostgresError(
+      `${name}'s postgres does not run (${why}); its install script links the libraries it needs: ` +
+        `approve it (npm install-scripts approve ${name}) and reinstall`,
+    );
   }
   return { initdb, postgres, source: name };
 }
