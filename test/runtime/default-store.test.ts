@@ -46,7 +46,7 @@ describe('the default store', () => {
       });
       server.once('exit', (code) => reject(new Error(`serve exited (${code}) before it started`)));
     });
-    const exited = new Promise<number | null>((resolve) => server.once('exit', (code) => resolve(code)));
+    const exited = new Promise<number | string | null>((resolve) => server.once("exit", (code, signal) => resolve(code ?? signal)));
     await started;
     const opened = lines.find((l) => l.msg === 'store open');
     assert.equal(opened?.engine, 'embedded-postgres');
