@@ -182,6 +182,21 @@ export async function serveCommand(argv: string[]): Promise<number> {
   if (apiKeys.length === 0) {
     logger.warn({ event: 'auth_disabled', host }, `NO API KEYS: serving every caller as 'anonymous'. Allowed only on loopback (${host}).`);
   }
+  // Handlers first, then the line that says we are up: a supervisor may signal the moment it reads it, and a SIGTERM
+  // before the handler exists would kill the process without a drain.
+  const stopSignal = new Promise<NodeJS.Signals>((resolveStop) => {
+    let received = false;
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (received) {
+        logger.warn({ event: 'shutdown_forced', signal: sig }, 'second signal: exiting now');
+        process.exit(1);
+      }
+      received = true;
+      resolveStop(sig);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
   logger.info(
     {
       event: 'server_started',
@@ -197,19 +212,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     `durable-mcp listening on ${listening.url}`,
   );
 
-  const signal = await new Promise<NodeJS.Signals>((resolveStop) => {
-    let received = false;
-    const onSignal = (sig: NodeJS.Signals) => {
-      if (received) {
-        logger.warn({ event: 'shutdown_forced', signal: sig }, 'second signal: exiting now');
-        process.exit(1);
-      }
-      received = true;
-      resolveStop(sig);
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  });
+  const signal = await stopSignal;
   logger.info({ event: 'shutdown', signal, graceMs, drainDelayMs }, 'shutting down');
   // One ordered close (see src/runtime/lifecycle.ts): not ready -> drain delay -> stop accepting -> drain -> sockets -> store.
   await server.close();
