@@ -30,7 +30,8 @@ describe('EventWriter (PGlite)', () => {
 
   test('events arriving over several ticks share one INSERT, and all of them are stored', async () => {
     const statements: number[] = [];
-    const writer = new EventWriter({ ...store.events, append: (batch) => (statements.push(batch.length), store.events.append(batch)) }, { delayMs: 50 });
+    // A gathering window far longer than the ticks can take, even on a loaded machine; flush() ends it at once.
+    const writer = new EventWriter({ ...store.events, append: (batch) => (statements.push(batch.length), store.events.append(batch)) }, { delayMs: 10_000 });
     for (let seq = 1; seq <= 40; seq++) {
       writer.enqueue(event(seq));
       if (seq % 5 === 0) await tick();

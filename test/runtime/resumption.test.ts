@@ -20,12 +20,14 @@ async function readEvents(res: Response, n: number, abort: AbortController): Pro
     const { done, value } = await reader.read();
     if (done) break;
     text += decoder.decode(value, { stream: true });
-    const complete = text.slice(0, text.lastIndexOf('\n\n') + 2);
-    const events = parseSse(complete).filter((e) => e.data.trim() !== '');
+    const all = parseSse(text.slice(0, text.lastIndexOf('\n\n') + 2));
+    const events = all.filter((e) => e.data.trim() !== '');
     if (events.length >= n) {
       abort.abort();
       await reader.cancel().catch(() => {});
-      return parseSse(complete);
+      // Exactly the first n messages count as seen (with what preceded them): on a slow machine a later event can
+      // share the chunk, and the client resumes from the n-th either way.
+      return all.slice(0, all.indexOf(events[n - 1]!) + 1);
     }
   }
   return parseSse(text);
