@@ -49,8 +49,19 @@ export interface RuntimeOptions {
     activityFlushMs?: number;
     /** How often expired sessions and old events are swept. Default 60 s. */
     sweepIntervalMs?: number;
-    /** Check the store on every request for terminations made elsewhere. Default: on for a shared PostgreSQL, off for embedded stores (one process). */
+    /**
+     * Whether a cached session may have been terminated by another instance, so that each request must be able to
+     * tell (a DELETE on one instance is honoured by every other at once). Default: true on a shared PostgreSQL, false
+     * on an embedded store (one process). The termination fence answers it without a store round trip while the
+     * instance's notifications are proven current, and the store is asked per request when they are not.
+     */
     verifyEachRequest?: boolean;
+    /**
+     * The termination fence (sessions/fence.ts): `leaseMs` is how long a proof that this instance's notifications
+     * are current stays valid, and the longest a DELETE waits for an instance that stopped answering. Default 2000.
+     * `false`: no fence; the store is asked on every request for a cached session (the previous behaviour).
+     */
+    fence?: { leaseMs?: number } | false;
   };
   events?: {
     /** How long events stay replayable. Default 10 min. */
@@ -105,6 +116,7 @@ export function resolveOptions(options: RuntimeOptions) {
       activityFlushMs: options.sessions?.activityFlushMs ?? 5000,
       verifyEachRequest: options.sessions?.verifyEachRequest ?? !exclusiveStore,
     },
+    fence: options.sessions?.fence ?? {},
     sweepIntervalMs: options.sessions?.sweepIntervalMs ?? 60_000,
     eventRetentionMs: options.events?.retentionMs ?? 10 * 60 * 1000,
     retryIntervalMs: options.events?.retryIntervalMs ?? 1000,

@@ -19,6 +19,7 @@ import type { ModernHandler } from './modern/modern-handler.js';
 import { sessionTelemetry } from './ops/telemetry.js';
 import type { SessionBackendFactory } from './sessions/backend.js';
 import { SessionFactory } from './sessions/factory.js';
+import { TerminationFence } from './sessions/fence.js';
 import { SessionRegistry } from './sessions/registry.js';
 import { SessionRelay } from './sessions/relay.js';
 import { createLegacyService } from './sessions/serve.js';
@@ -155,7 +156,14 @@ async function wire(
     onReplayed: telemetry.replayed,
     onError: telemetry.error,
   });
-  const registry = new SessionRegistry(store, factory, o.sessions, telemetry);
+  // Only a store other processes share needs a fence: an embedded one has no other instance to hear from.
+  let fence: TerminationFence | undefined;
+  if (o.sessions.verifyEachRequest && o.fence !== false) {
+    fence = new TerminationFence(store, instanceId, telemetry.error, o.fence);
+    await fence.start();
+    life.opened('termination fence', () => fence?.close());
+  }
+  const registry = new SessionRegistry(store, factory, { ...o.sessions, ...(fence && { fence }) }, telemetry);
   await registry.start();
   life.opened('sessions', () => registry.close());
   relay = new SessionRelay(cluster, registry, (error, context) => logger.error({ err: error, context }, 'cluster relay failed'));

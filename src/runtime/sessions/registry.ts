@@ -4,6 +4,7 @@ import type { RejectionReason } from '../errors.js';
 import { ActivityTracker } from './activity.js';
 import { listCatalogue } from './catalogue.js';
 import { negotiatedVersion, type SessionFactory } from './factory.js';
+import type { TerminationFence } from './fence.js';
 import type { Session } from './session.js';
 import { mintSessionId } from './session-id.js';
 import type { TransitionDetail, TransitionObserver } from './states.js';
@@ -20,6 +21,8 @@ export interface SessionRegistryOptions {
    * the termination NOTIFY arrives; a single process never needs it.
    */
   verifyEachRequest: boolean;
+  /** Vouches for cached sessions between store checks, and holds a DELETE until other instances dropped theirs. */
+  fence?: TerminationFence;
 }
 
 /** What the registry reports besides transitions (those go through each session's life). */
@@ -80,7 +83,10 @@ export class SessionRegistry {
 
   async start(): Promise<void> {
     this.#unlisten = await this.store.db.listen(TERMINATED_CHANNEL, {
-      onPayload: (id) => this.#end(id, 'terminated', { by: 'elsewhere' }),
+      onPayload: (id) => {
+        this.#end(id, 'terminated', { by: 'elsewhere' });
+        this.options.fence?.acknowledge(id);
+      },
       // Terminations may have been missed while disconnected: check each cached session against the store once more.
       onDisconnect: () => this.#markAllStale(),
       onReconnect: () => this.#markAllStale(),
@@ -134,7 +140,7 @@ export class SessionRegistry {
     const cached = this.#live.get(id);
     if (cached?.state === 'live' && now < cached.expiresAt) {
       if (cached.principal !== principal) return this.#reject('wrong_principal', id);
-      if (this.options.verifyEachRequest) {
+      if (this.options.verifyEachRequest && !this.options.fence?.fresh) {
         const status = await this.#statusChecks.check(id);
         if (!status || status.terminatedAt) {
           this.#end(id, 'terminated', { by: 'elsewhere' });
@@ -190,9 +196,13 @@ export class SessionRegistry {
     if (record.expiresAt.getTime() <= Date.now()) return this.#reject('expired', id);
     await this.store.sessions.terminate(id, new Date());
     this.#end(id, 'terminated', { by: 'client' }, record);
-    await this.store.db
-      .notify(TERMINATED_CHANNEL, id)
-      .catch((error: unknown) => this.observer.error(error, 'notify termination (other instances still check the store)'));
+    try {
+      await this.store.db.notify(TERMINATED_CHANNEL, id);
+    } catch (error) {
+      // Unannounced, the others learn it when their proof of being current lapses (the fence waits that out below).
+      this.observer.error(error, 'notify termination');
+    }
+    await this.options.fence?.terminated(id);
     return { ok: true };
   }
 
