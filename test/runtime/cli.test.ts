@@ -9,7 +9,7 @@ describe('CLI', () => {
   test('--help documents every flag and its environment variable', () => {
     const out = spawnSync(process.execPath, [CLI, 'serve', '--help'], { encoding: 'utf8' });
     assert.equal(out.status, 0);
-    for (const flag of ['--port', '--host', '--store', '--app', '--deployment-id', '--api-keys-file', '--no-console', '--operators', 'DATABASE_URL', 'DEPLOYMENT_ID', 'DURABLE_MCP_API_KEYS', 'DURABLE_MCP_OPERATORS']) {
+    for (const flag of ['--port', '--host', '--store', '--app', '--deployment-id', '--api-keys-file', '--no-console', '--operators', 'DATABASE_URL', 'DEPLOYMENT_ID', 'DURABLE_MCP_API_KEYS', 'DURABLE_MCP_OPERATORS', '--headers-timeout', 'DURABLE_MCP_HEADERS_TIMEOUT', '--request-timeout', 'DURABLE_MCP_REQUEST_TIMEOUT', '--keep-alive-timeout', 'DURABLE_MCP_KEEP_ALIVE_TIMEOUT', '--max-connections', 'DURABLE_MCP_MAX_CONNECTIONS']) {
       assert.ok(out.stdout.includes(flag), `help mentions ${flag}`);
     }
   });
