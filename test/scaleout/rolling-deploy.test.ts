@@ -62,6 +62,8 @@ interface DeployReport {
   instances: Instance[];
   sessionsCreated: number;
   rehydrations: number;
+  /** ms since the workload started when the last replacement was UP behind the proxy: the whole fleet is new from here. */
+  replacedAt: number;
   /** Per replacement: signal to exit, new process start to proxy UP. */
   steps: Array<{ slot: string; stopMs: number; exit: number | string; replaceMs: number; callsDuring: number }>;
   proxy: {
@@ -120,6 +122,7 @@ async function rollingDeploy(signal: 'SIGTERM' | 'SIGKILL', t: TestContext): Pro
 
   const workload = startWorkload(clients, { callTimeoutMs: CALL_TIMEOUT_MS, maxRounds: 20_000, sleepMs: SLEEP_MS });
   const steps: DeployReport['steps'] = [];
+  let replacedAt = Number.NaN;
   let result: WorkloadResult;
   try {
     await sleep(SETTLE_MS);
@@ -137,6 +140,7 @@ async function rollingDeploy(signal: 'SIGTERM' | 'SIGKILL', t: TestContext): Pro
       await launch(slot, 2);
       await proxy.waitForStatus(names[slot]!, 'UP', 15_000);
       const replaceMs = Math.round(performance.now() - t1);
+      replacedAt = workload.elapsed();
       await sleep(SETTLE_MS);
       steps.push({ slot: names[slot]!, stopMs: old.stopMs, exit: old.exit, replaceMs, callsDuring: workload.calls() - callsBefore });
     }
@@ -153,6 +157,7 @@ async function rollingDeploy(signal: 'SIGTERM' | 'SIGKILL', t: TestContext): Pro
     instances,
     sessionsCreated: instances.reduce((n, i) => n + i.proc.events('session_created').length, 0),
     rehydrations: instances.reduce((n, i) => n + i.proc.events('session_rehydrated').length, 0),
+    replacedAt,
     steps,
     proxy: {
       requests: logs.length,
@@ -277,9 +282,19 @@ describe('rolling deploys behind HAProxy (3 instances, one PostgreSQL, 20 stock 
 
   test('SIGKILL, one instance at a time: reported, not asserted', { timeout: 75_000 }, async (t) => {
     const r = await rollingDeploy('SIGKILL', t);
-    // What a crash costs is the subject of the report above (and docs/scaleout-results.md); the only
-    // expectations are that the sessions themselves survive and the fleet came back.
-    assert.equal(r.instances.filter((x) => x.exit !== undefined).length, INSTANCES);
-    assert.ok(r.result.calls > 0);
+    // What a crash costs (calls in flight on the killed process) is the subject of the report above and of
+    // docs/scaleout-results.md, and is not asserted. What is: the fleet came back, and the sessions survived it.
+    assert.equal(r.instances.filter((x) => x.exit !== undefined).length, INSTANCES, 'every original instance was replaced');
+    assert.equal(r.sessionsCreated, CLIENTS, 'one session_created per client across all instances: nobody re-initialized');
+    for (const c of r.clients) assert.equal(c.sessionId(), c.initialSessionId, `client ${c.index} kept its session id`);
+    assert.ok(r.rehydrations > 0, 'the new instances rebuilt the sessions from PostgreSQL');
+    for (const p of r.result.perClient) {
+      assert.ok(
+        p.lastOkAt !== undefined && p.lastOkAt > r.replacedAt,
+        `client ${p.index} (${p.kind}) was served after every instance had been replaced (last ok call at ${p.lastOkAt} ms, fleet replaced at ${Math.round(r.replacedAt)} ms)`,
+      );
+    }
+    const wrong = r.result.failures.filter((f) => f.type === 'wrong answer');
+    assert.equal(wrong.length, 0, `session state read back as acknowledged: ${JSON.stringify(wrong.slice(0, 3))}`);
   });
 });

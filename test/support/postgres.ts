@@ -56,3 +56,14 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `${prefix.replace(/[^A-Za-z0-9_-]/g, '-')}-`));
 }
+
+/** One statement on its own connection: for tests that look at (or change) the store behind the server's back. */
+export async function sql<R extends pg.QueryResultRow = Record<string, unknown>>(url: string, text: string, params: unknown[] = []): Promise<pg.QueryResult<R>> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    return await client.query<R>(text, params);
+  } finally {
+    await client.end();
+  }
+}
