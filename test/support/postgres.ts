@@ -4,7 +4,7 @@
  * database on it so files can run in parallel without seeing each other.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -52,9 +52,18 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   };
 }
 
-/** A fresh directory under the OS temp dir (for PGlite data dirs). */
+const made = new Set<string>();
+// A PGlite directory is ~40 MB: each one goes when the process that made it exits (a test file's process, after
+// its `after` hooks stopped the servers using it). scripts/test.mjs also fails a run that leaves anything behind.
+process.once('exit', () => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh directory under the OS temp dir (for PGlite data dirs), removed when this process exits. */
 export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `${prefix.replace(/[^A-Za-z0-9_-]/g, '-')}-`));
+  const dir = mkdtempSync(join(tmpdir(), `${prefix.replace(/[^A-Za-z0-9_-]/g, '-')}-`));
+  made.add(dir);
+  return dir;
 }
 
 /** One statement on its own connection: for tests that look at (or change) the store behind the server's back. */
