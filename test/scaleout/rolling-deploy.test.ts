@@ -14,8 +14,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, test, type TestContext } from 'node:test';
+import { freePorts } from '../../harness/ports.js';
+import { sleep, withTimeout } from '../../harness/timeout.js';
 import { startHaproxy, type Haproxy } from '../support/haproxy.js';
-import { freePort } from '../support/ports.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { startServer, type ServerProcess } from '../support/server-process.js';
 import { connectClients, countBy, startWorkload, type WorkloadClient, type WorkloadResult } from './workload.js';
@@ -29,22 +30,6 @@ const CALL_TIMEOUT_MS = 8_000;
 const SLEEP_MS = 200;
 /** Traffic before the first replacement, after each one, and after the last. */
 const SETTLE_MS = 1_500;
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what}: not done within ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 interface Instance {
   label: string;
@@ -90,11 +75,7 @@ async function rollingDeploy(signal: 'SIGTERM' | 'SIGKILL', t: TestContext): Pro
   const started = performance.now();
   const db = await createTestDatabase();
   resources.dbs.push(db);
-  const ports: number[] = [];
-  while (ports.length < INSTANCES) {
-    const port = await freePort();
-    if (!ports.includes(port)) ports.push(port);
-  }
+  const ports = await freePorts(INSTANCES);
   const names = ports.map((_, i) => `s${i + 1}`);
   const instances: Instance[] = [];
   const current: Instance[] = [];
@@ -132,7 +113,7 @@ async function rollingDeploy(signal: 'SIGTERM' | 'SIGKILL', t: TestContext): Pro
       const callsBefore = workload.calls();
       const t0 = performance.now();
       // Bounded: the drain has 10 s; a process still alive after 20 s is a failure (and gets SIGKILLed).
-      old.exit = await within(old.proc.kill(signal), 20_000, `${old.label} exiting after ${signal}`).catch(async (error: unknown) => {
+      old.exit = await withTimeout(old.proc.kill(signal), 20_000, `${old.label} exiting after ${signal}`).catch(async (error: unknown) => {
         await old.proc.kill('SIGKILL');
         return `did not exit: ${(error as Error).message}`;
       });
@@ -146,7 +127,7 @@ async function rollingDeploy(signal: 'SIGTERM' | 'SIGKILL', t: TestContext): Pro
       steps.push({ slot: names[slot]!, stopMs: old.stopMs, exit: old.exit, replaceMs, callsDuring: workload.calls() - callsBefore });
     }
   } finally {
-    result = await within(workload.stop(), CALL_TIMEOUT_MS + 5_000, 'clients finishing their last call');
+    result = await withTimeout(workload.stop(), CALL_TIMEOUT_MS + 5_000, 'clients finishing their last call');
   }
 
   const logs = proxy.logs();
@@ -256,7 +237,7 @@ function describeReport(r: DeployReport): string[] {
 // Without HAProxy startHaproxy() fails the tests: never a skip, by hand or in CI.
 describe('rolling deploys behind HAProxy (3 instances, one PostgreSQL, 20 stock clients)', () => {
   after(async () => {
-    await Promise.allSettled(resources.clients.map((c) => within(c.close(), 2000, 'client close')));
+    await Promise.allSettled(resources.clients.map((c) => withTimeout(c.close(), 2000, 'client close')));
     await Promise.allSettled(resources.procs.map((p) => p.kill('SIGKILL')));
     await Promise.allSettled(resources.proxies.map((p) => p.stop()));
     await Promise.allSettled(resources.dbs.map((d) => d.drop()));
