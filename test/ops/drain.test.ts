@@ -102,7 +102,7 @@ describe('readiness follows the database', () => {
     assert.equal(down.status, 503);
     assert.match(down.body.reason ?? '', /^store: /);
     // Unauthenticated callers learn what failed, not where the database lives; the log keeps the detail.
-    assert.doesNotMatch(JSON.stringify(down.body), new RegExp(`127\\.0\\.0\\.1|${port}|ECONNREFUSED|postgres:`));
+    assert.doesNotMatch(JSON.stringify(down.body), new RegExp(`127\\.0\\.0\\.1|${pg.port}|ECONNREFUSED|postgres:`));
     const logged = await server.waitForLog((l) => l.event === 'readiness_failed');
     assert.match(JSON.stringify(logged), /ECONNREFUSED|connect/);
     const health = await fetch(new URL('/healthz', server.url));
