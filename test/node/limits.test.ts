@@ -50,6 +50,16 @@ describe('request bodies over the limit', () => {
     assert.ok(client.written < 16 * MiB, `the server stopped reading: ${(client.written / MiB).toFixed(1)} MiB of 100 accepted`);
   });
 
+  test('the refusal needs no body byte: a declared length over the limit is answered from the headers alone', async () => {
+    const client = new RawClient(s.url);
+    clients.push(client);
+    await client.write(requestHead(s.url, 'POST', { ...mcpHeaders, 'Content-Length': String(100 * MiB) }));
+    // Not a byte of body is sent: a server that must read up to the limit first would never answer.
+    for (let i = 0; i < 200 && !client.isClosed; i++) await sleep(25);
+    assert.equal(client.status(), 413, `answered without reading: ${client.received.slice(0, 200) || '(nothing within 5 s)'}`);
+    assert.equal(client.isClosed, true, 'and the connection closed');
+  });
+
   test('with Expect: 100-continue the refusal comes instead of the 100, before any body byte', async () => {
     const client = new RawClient(s.url);
     clients.push(client);
