@@ -10,7 +10,10 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 // The harness tests and benchmarks share, compiled by scripts/prepare.mjs (npm test) or `npm run build`.
-const { startEmbeddedPostgres } = await import('../dist/harness/postgres.js');
+const { startEmbeddedPostgres } = await import('../dist/harness/postgres.js').catch((error) => {
+  console.error(`scripts/test.mjs: dist/harness is not built (${error.message}); run \`npm test\` or \`npm run build\` first`);
+  process.exit(1);
+});
 
 // promtool (alert rule tests), a real proxy (scale-out tests), a real browser (console tests) and a real
 // Prometheus (dashboard test) come from Debian's packages.
