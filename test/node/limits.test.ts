@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { startInProcess, type InProcess } from '../support/in-process.js';
-import { openSession, post } from '../support/http.js';
+import { metric, openSession, post, scrape } from '../support/http.js';
 import { RawClient, requestHead } from '../support/raw-client.js';
 import { SseReader } from '../support/sse-reader.js';
 import { startServer, type ServerProcess } from '../support/server-process.js';
@@ -48,6 +48,7 @@ describe('request bodies over the limit', () => {
     assert.ok(client.writtenAtFirstByte! < 16 * MiB, 'the answer came while the body was still arriving, not after it');
     // Loopback socket buffers hold a few MiB; everything beyond that the server would have had to read.
     assert.ok(client.written < 16 * MiB, `the server stopped reading: ${(client.written / MiB).toFixed(1)} MiB of 100 accepted`);
+    assert.equal(metric(await scrape(s.url), 'durable_mcp_http_refused_total{reason="body_too_large"}'), 1, 'counted');
   });
 
   test('the refusal needs no body byte: a declared length over the limit is answered from the headers alone', async () => {
@@ -180,9 +181,12 @@ describe('the connection cap', () => {
       status = (await healthz(s.url)).status();
     }
     assert.equal(status, 200, 'served again once a connection closed');
+
     const resumed = s.events('connections_accepted');
     assert.equal(resumed.length, 1);
     assert.ok(Number(resumed[0]!.refused) >= 2, JSON.stringify(resumed[0]));
+    const counted = metric(await scrape(s.url), 'durable_mcp_http_refused_total{reason="max_connections"}');
+    assert.ok(counted >= 2 && counted === Number(resumed[0]!.refused), `each refusal counted (${counted})`);
   });
 });
 

@@ -22,13 +22,9 @@ export async function startInProcess(options: Partial<DurableServerOptions> = {}
       done();
     },
   });
-  const server = await createDurableServer({
-    app: testApp,
-    store: 'pglite:memory',
-    logger: pino({ level: 'debug' }, sink),
-    ...options,
-  });
-  const listening = await listen(server, { ...limits, host: '127.0.0.1', port: 0 });
+  const logger = pino({ level: 'debug' }, sink);
+  const server = await createDurableServer({ app: testApp, store: 'pglite:memory', logger, ...options });
+  const listening = await listen(server, { logger, ...limits, host: '127.0.0.1', port: 0 });
   return {
     url: listening.url,
     server,
