@@ -115,15 +115,12 @@ export interface WorkloadResult {
   calls: number;
   ok: number;
   failures: CallFailure[];
-  /** Per client; `lastOkAt`: ms since the workload started when its last successful call began. */
-  perClient: Array<{ index: number; kind: ClientKind; calls: number; failures: number; lastOkAt: number | undefined }>;
+  perClient: Array<{ index: number; kind: ClientKind; calls: number; failures: number }>;
 }
 
 export interface Workload {
   /** Calls completed so far (ok or not). */
   calls(): number;
-  /** ms since the workload started (the clock of `at` and `lastOkAt`). */
-  elapsed(): number;
   /** Stops after each client's current call and resolves with the totals. */
   stop(): Promise<WorkloadResult>;
 }
@@ -140,7 +137,7 @@ export function startWorkload(clients: readonly WorkloadClient[], options: Workl
   let calls = 0;
   let ok = 0;
   const failures: CallFailure[] = [];
-  const perClient = clients.map((c) => ({ index: c.index, kind: c.kind, calls: 0, failures: 0, lastOkAt: undefined as number | undefined }));
+  const perClient = clients.map((c) => ({ index: c.index, kind: c.kind, calls: 0, failures: 0 }));
 
   const loop = async (client: WorkloadClient, tally: (typeof perClient)[number]) => {
     let expected: string | undefined;
@@ -162,7 +159,6 @@ export function startWorkload(clients: readonly WorkloadClient[], options: Workl
       tally.calls += 1;
       if (!problem) {
         ok += 1;
-        tally.lastOkAt = Math.round(t0 - started);
         return true;
       }
       tally.failures += 1;
@@ -195,7 +191,6 @@ export function startWorkload(clients: readonly WorkloadClient[], options: Workl
   const loops = clients.map((c, i) => loop(c, perClient[i]!));
   return {
     calls: () => calls,
-    elapsed: () => performance.now() - started,
     async stop() {
       stopping = true;
       await Promise.all(loops);
