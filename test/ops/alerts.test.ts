@@ -1,36 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
-import { delimiter, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
-
-/** The repository root: the nearest directory above this file (compiled into any outDir) holding package.json. */
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'ops', 'alerts.yml'))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`no package.json with ops/alerts.yml above ${fileURLToPath(import.meta.url)}`);
-    dir = parent;
-  }
-}
-
-function findOnPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not in this directory
-    }
-  }
-  return undefined;
-}
+import { repoRoot } from '../../harness/paths.js';
+import { findTool } from '../../harness/tools.js';
 
 const root = repoRoot();
-const promtool = findOnPath('promtool');
+const promtool = findTool('promtool');
 const MISSING =
   'promtool not installed: install the Debian package "prometheus" (node scripts/ensure-tools.mjs promtool, as root) ' +
   'or a Prometheus release tarball, and put promtool on PATH';

@@ -5,13 +5,14 @@
  * a child process on a free loopback port; its config and admin socket live
  * in a temp directory removed by stop().
  */
-import { accessSync, constants, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { freePort } from '../../harness/ports.js';
 import { spawnProcess } from '../../harness/process.js';
 import { removeTempDir, tempDir } from '../../harness/temp.js';
 import { sleep } from '../../harness/timeout.js';
+import { findTool } from '../../harness/tools.js';
 
 export interface Backend {
   /** HAProxy server name (also how stats and logs name it). */
@@ -76,21 +77,9 @@ export interface Haproxy {
   stop(): Promise<void>;
 }
 
-const EXTRA_DIRS = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
-
 /** Absolute path of the haproxy binary, or null. */
 export function findHaproxy(): string | null {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), ...EXTRA_DIRS];
-  for (const dir of dirs) {
-    const candidate = join(dir, 'haproxy');
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return null;
+  return findTool('haproxy') ?? null;
 }
 
 const MISSING =
