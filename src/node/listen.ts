@@ -5,6 +5,7 @@ import { getRequestListener } from '@hono/node-server';
 import { DurableMcpError } from '../runtime/errors.js';
 import { registerConnectionProbe } from '../runtime/web/client-gone.js';
 import type { DurableServer } from '../runtime/runtime.js';
+import { closeAfterResponse } from './lingering-close.js';
 import { checkingIntervalMs, ConnectionCap, declaredTooLarge, refuse, refusalCounter, resolveLimits, type ConnectionLimits } from './limits.js';
 
 export interface ListenOptions extends Partial<ConnectionLimits> {
@@ -41,13 +42,19 @@ export interface Listening {
  *   response still goes out when it is ready.
  */
 function streamAtOnce(fetch: DurableServer['fetch']) {
-  return async (request: Request, env: { incoming: Pick<IncomingMessage, 'httpVersion' | 'complete'>; outgoing: Pick<ServerResponse, 'cork' | 'uncork' | 'destroyed'> }): Promise<Response> => {
+  return async (
+    request: Request,
+    env: { incoming: Pick<IncomingMessage, 'httpVersion' | 'complete'>; outgoing: Pick<ServerResponse, 'cork' | 'uncork' | 'destroyed' | 'socket'> },
+  ): Promise<Response> => {
     registerConnectionProbe(request, () => env.outgoing.destroyed);
     const response = await fetch(request);
     // Answered before its body was read to the end (a 413 at the limit of a chunked body, a 401 or 415
     // before reading): keeping the connection would mean reading and discarding whatever the client still
     // sends, without end for an endless chunked body. Closing it stops the reading.
-    if (!env.incoming.complete) response.headers.set('connection', 'close');
+    if (!env.incoming.complete) {
+      response.headers.set('connection', 'close');
+      closeAfterResponse(env.incoming, env.outgoing);
+    }
     if (env.incoming.httpVersion === '1.1' && response.headers.get('content-type') === 'text/event-stream') {
       response.headers.set('transfer-encoding', 'chunked');
       env.outgoing.cork();
@@ -96,6 +103,7 @@ export async function listen(server: DurableServer, options: ListenOptions): Pro
     const early = cap.check(req) ?? declaredTooLarge(req, server.info.maxBodyBytes);
     if (early) {
       refused.inc({ reason: early.reason });
+      closeAfterResponse(req, res);
       void refuse(res, early.response, server.info.deploymentId);
       return;
     }
