@@ -95,7 +95,7 @@ async function read(proc: ServerProcess): Promise<HeapReading> {
   const deadline = performance.now() + 60_000;
   for (;;) {
     const all = lines();
-    // Two readings per process, and the servers log to stdout: both stay within stderrTail's last 8000 characters.
+    // Two readings per process, and the servers log to stdout: both stay within the last 20,000 characters of stderr the spawner keeps.
     if (all.length > seen) {
       const reading = JSON.parse(all.at(-1)!.slice('HEAP_PROBE '.length)) as HeapReading & { error?: string };
       if (reading.error) throw new Error(`heap probe: ${reading.error}`);
