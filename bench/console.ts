@@ -9,9 +9,7 @@
  *
  * Writes bench/results/console.md.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { memoryApp } from '../src/apps/memory/index.js';
@@ -20,8 +18,10 @@ import { importMemory } from '../src/apps/memory/transfer/import.js';
 import { FORMAT, FORMAT_VERSION, MANIFEST, type Manifest } from '../src/apps/memory/transfer/manifest.js';
 import { buildZip } from '../src/apps/memory/transfer/zip.js';
 import { openStore } from '../src/store/index.js';
-import { freePort } from './process.js';
-import { repoRoot } from './repo.js';
+import { CLI, repoRoot } from '../harness/paths.js';
+import { freePort } from '../harness/ports.js';
+import { spawnProcess } from '../harness/process.js';
+import { removeTempDir, tempDir } from '../harness/temp.js';
 import { describeMachine } from './machine.js';
 
 const arg = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
@@ -57,7 +57,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const p90 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.9))]!;
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'dmcp-bench-console-'));
+  const dir = tempDir('dmcp-bench-console');
   const storeUrl = `pglite:${join(dir, 'store')}`;
   const lines: string[] = [];
   try {
@@ -70,13 +70,13 @@ async function main(): Promise<void> {
     await store.close();
 
     const port = await freePort();
-    const server = spawn(process.execPath, [join(repoRoot(), 'dist/src/cli/main.js'), 'serve', '--port', String(port), '--store', storeUrl, '--log-level', 'warn'], { stdio: 'inherit' });
     const base = `http://127.0.0.1:${port}`;
-    for (let i = 0; ; i += 1) {
-      if ((await fetch(`${base}/readyz`).then((r) => r.status, () => 0)) === 200) break;
-      if (i > 300) throw new Error('server did not start');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const server = await spawnProcess({
+      name: 'durable-mcp serve (console bench)',
+      args: [CLI, 'serve', '--port', String(port), '--store', storeUrl, '--log-level', 'warn'],
+      ready: { probe: async () => (await fetch(`${base}/readyz`)).status === 200, everyMs: 100 },
+      timeoutMs: 30_000,
+    });
     const pages = (project: string) => ({
       contexts: `/console/memory/projects/${project}`,
       search: `/console/memory/projects/${project}/search?q=session+rebuild`,
@@ -120,7 +120,7 @@ async function main(): Promise<void> {
       }
     }
     await browser.close();
-    server.kill('SIGTERM');
+    await server.stop();
 
     const fmt = (n: number) => n.toFixed(1);
     const m = describeMachine();
@@ -140,7 +140,7 @@ async function main(): Promise<void> {
     process.stdout.write(report);
     writeFileSync(join(repoRoot(), 'bench', 'results', 'console.md'), report);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    removeTempDir(dir);
   }
 }
 

@@ -6,6 +6,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { sleep } from '../harness/timeout.js';
+import { log } from './log.js';
 
 const TICKS_PER_SECOND = (() => {
   try {
@@ -17,7 +19,12 @@ const TICKS_PER_SECOND = (() => {
 
 interface ProcTicks {
   ppid: number;
+  /** User and kernel time of the process itself. */
   ticks: number;
+  /** Of those, kernel time (system calls, network stack). */
+  sys: number;
+  /** Time of its children that exited and were waited for (cutime + cstime). */
+  exited: number;
 }
 
 export interface CpuSnapshot {
@@ -44,7 +51,13 @@ function readProcs(): Map<number, ProcTicks> {
       const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
       // Fields after the command name (which may contain spaces) start at the last ')'.
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      procs.set(Number(name), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+      // fields[0] is field 3 (state): ppid is field 4, utime 14, stime 15, cutime 16, cstime 17.
+      procs.set(Number(name), {
+        ppid: Number(fields[1]),
+        ticks: Number(fields[11]) + Number(fields[12]),
+        sys: Number(fields[12]),
+        exited: Number(fields[13]) + Number(fields[14]),
+      });
     } catch {
       // Exited while we looked.
     }
@@ -80,4 +93,49 @@ export function cpuUsage(before: CpuSnapshot, after: CpuSnapshot, serverPid: num
   const server = delta(serverPid);
   const busy = after.busy - before.busy;
   return { server: cores(server), ours: cores(ours), others: Math.max(0, cores(busy - ours)) };
+}
+
+const coresPer = (before: CpuSnapshot, after: CpuSnapshot) => (ticks: number) => ticks / TICKS_PER_SECOND / ((after.at - before.at) / 1000);
+
+/** Average cores a process used over the window (`kernel`: only its kernel time). */
+export function coresOf(before: CpuSnapshot, after: CpuSnapshot, pid: number, kernel = false): number {
+  const field = kernel ? 'sys' : 'ticks';
+  return coresPer(before, after)((after.procs.get(pid)?.[field] ?? 0) - (before.procs.get(pid)?.[field] ?? 0));
+}
+
+/**
+ * Average cores a process and all its descendants used, those that exited during the window included
+ * (a PostgreSQL postmaster and its backends): a child that exits moves its time into the parent's `exited`.
+ */
+export function coresOfTree(before: CpuSnapshot, after: CpuSnapshot, root: number): number {
+  if (!after.procs.has(root)) return 0;
+  const tree = (snap: CpuSnapshot) => {
+    let ticks = snap.procs.get(root)?.exited ?? 0;
+    for (const pid of descendantsOf(root, snap.procs)) ticks += snap.procs.get(pid)?.ticks ?? 0;
+    return ticks;
+  };
+  return coresPer(before, after)(tree(after) - tree(before));
+}
+
+/** Average busy cores of the whole machine (every process) over the window. */
+export function machineCores(before: CpuSnapshot, after: CpuSnapshot): number {
+  return coresPer(before, after)(after.busy - before.busy);
+}
+
+/**
+ * The machine may be shared (other builds and test runs): waits, up to a bound, until it is nearly idle
+ * before a measurement. Returns the busy cores seen last. BENCH_NO_QUIET=1 measures at once.
+ */
+export async function waitQuiet(maxWaitMs = 90_000): Promise<number> {
+  if (process.env.BENCH_NO_QUIET === '1') return 0;
+  const until = Date.now() + maxWaitMs;
+  let waited = false;
+  for (;;) {
+    const a = cpuSnapshot();
+    await sleep(1000);
+    const busy = machineCores(a, cpuSnapshot());
+    if (busy < 0.25 || Date.now() > until) return busy;
+    if (!waited) log(`  waiting for the machine to go quiet (${busy.toFixed(2)} cores busy)`);
+    waited = true;
+  }
 }

@@ -20,6 +20,8 @@ export interface LoadOptions {
   perConnection?: ReadonlyArray<Record<string, string>>;
   /** Checks every response body; failures count as mismatches. */
   verify?: (body: string) => boolean;
+  /** A fixed total rate (req/s, open loop) instead of as fast as answers come; for CPU-per-request comparisons. */
+  rate?: number;
 }
 
 export interface LoadResult {
@@ -52,6 +54,7 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
         duration: options.durationSec,
         pipelining: 1,
         timeout: 30,
+        ...(options.rate && { overallRate: options.rate }),
         ...(options.verify && { verifyBody: (body: string | Buffer | undefined) => options.verify!(String(body ?? '')) }),
         setupClient: (client) => {
           const extra = options.perConnection?.[assigned++ % options.perConnection.length];

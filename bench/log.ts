@@ -3,5 +3,3 @@ export function log(message: string): void {
   const t = new Date().toISOString().slice(11, 19);
   process.stderr.write(`[bench ${t}] ${message}\n`);
 }
-
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

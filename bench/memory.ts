@@ -12,12 +12,10 @@
  * Zipf distribution over 5,000 invented words, so some words occur in nearly
  * every context (the worst case for ranking) and most are rare.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
 import { InMemoryTransport, McpServer } from '@modelcontextprotocol/server';
 import { memoryApp } from '../src/apps/memory/index.js';
+import { removeTempDir, tempDir } from '../harness/temp.js';
 import { startPostgres } from './postgres.js';
 import type { AppContext } from '../src/runtime/app.js';
 import { principalScope, scopedState } from '../src/runtime/state.js';
@@ -88,8 +86,8 @@ async function postgresTarget(): Promise<Target> {
 }
 
 function pgliteTarget(): Target {
-  const dir = mkdtempSync(join(tmpdir(), 'memory-bench-pglite-'));
-  return { url: `pglite:${dir}`, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+  const dir = tempDir('memory-bench-pglite');
+  return { url: `pglite:${dir}`, cleanup: async () => removeTempDir(dir) };
 }
 
 // ---- load -----------------------------------------------------------------

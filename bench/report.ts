@@ -16,6 +16,8 @@ import type { SessionMemory } from './sections/session-memory.js';
 import { footprintSection, sessionMemorySection } from './report-memory.js';
 import { table } from './table.js';
 import type { StoreKind, TargetId } from './targets.js';
+import { renderScaleout } from './sections/scaleout-report.js';
+import type { ScaleoutResult } from './sections/scaleout.js';
 
 export interface Results {
   machine: Machine;
@@ -34,6 +36,7 @@ export interface Results {
   sessionMemory?: SessionMemory[];
   profiles?: ProfiledCell[];
   rehydrationProfiles?: ProfiledStorm[];
+  scaleout?: ScaleoutResult;
 }
 
 /** The durable legacy targets, each on its store. */
@@ -349,5 +352,6 @@ export function renderReport(results: Results): string {
   if (results.sessionMemory?.length) parts.push('', sessionMemorySection(results.sessionMemory));
   if (results.profiles?.length) parts.push('', profileSection(results.profiles));
   if (results.rehydrationProfiles?.length) parts.push('', rehydrationProfileSection(results.rehydrationProfiles, results.throughput));
+  if (results.scaleout) parts.push('', '## Scale-out (HAProxy, 1 to 3 instances on one PostgreSQL)', '', renderScaleout(results.machine, results.scaleout));
   return parts.join('\n') + '\n';
 }

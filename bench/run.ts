@@ -21,10 +21,13 @@ import { runSessionMemory } from './sections/session-memory.js';
 import { runProfiles, runRehydrationProfiles } from './sections/profile.js';
 import { runRehydration } from './sections/rehydration.js';
 import { runRss } from './sections/rss.js';
+import { runScaleout } from './sections/scaleout.js';
+import { renderScaleout, writeScaleoutDoc } from './sections/scaleout-report.js';
 import { runStorm } from './sections/storm.js';
 import { runThroughput } from './sections/throughput.js';
 import { DIAGNOSTIC_TARGETS, Resources, TARGETS, type StoreKind, type Target, type TargetId } from './targets.js';
-import { repoRoot } from './repo.js';
+import { repoRoot } from '../harness/paths.js';
+import { findHaproxy } from '../test/support/haproxy.js';
 
 
 /** Which code was measured: the commit, and whether src/ had uncommitted changes (others may be editing it). */
@@ -36,6 +39,13 @@ function sourceState(root: string): string {
   } catch {
     return 'unknown (not a git checkout)';
   }
+}
+
+/** The HAProxy the scale-out section runs behind (it fails without one). */
+function haproxyVersion(): string {
+  const bin = findHaproxy();
+  if (!bin) throw new Error('haproxy is not installed (Debian package haproxy; `node scripts/ensure-tools.mjs haproxy` as root)');
+  return `HAProxy ${/version (\S+)/.exec(execFileSync(bin, ['-v']).toString())?.[1] ?? '?'} (roundrobin, no stickiness)`;
 }
 
 /**
@@ -76,7 +86,7 @@ async function main(): Promise<void> {
     config: { quick: config.quick, connections: config.connections, durationSec: config.durationSec, warmupSec: config.warmupSec },
   };
   const withPostgres = config.engines.includes('postgres');
-  // Ctrl-C: children are killed on exit (process.ts); also drop the temp stores and the embedded cluster.
+  // Ctrl-C: children are killed on exit (harness/process.ts); also drop the temp stores and the embedded cluster.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       log(`${signal}: cleaning up`);
@@ -105,6 +115,7 @@ async function main(): Promise<void> {
     if (config.sections.has('boot')) await part('boot', async () => void (results.boot = await runBoot(config, resources, withPostgres)));
     if (config.sections.has('footprint')) await part('footprint', async () => void (results.footprint = await runFootprint(config, resources)));
     if (config.sections.has('session-memory')) await part('session memory', async () => void (results.sessionMemory = await runSessionMemory(config, resources)));
+    if (config.sections.has('scaleout')) await part('scaleout', async () => void (results.scaleout = await runScaleout(config, resources, haproxyVersion())));
     const toProfile = profileTargets(config, results);
     if (toProfile.length > 0) {
       const n = config.connections.includes(16) ? 16 : config.connections[0]!;
@@ -126,6 +137,9 @@ async function main(): Promise<void> {
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, report);
   writeFileSync(out.replace(/\.md$/, '') + '.json', JSON.stringify(results, null, 2) + '\n');
+  if (results.scaleout && config.scaleout.writeDoc) {
+    log(`scale-out table written to ${writeScaleoutDoc(renderScaleout(results.machine, results.scaleout))}`);
+  }
   process.stdout.write(report);
   log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s; written to ${out}`);
 }

@@ -2,9 +2,7 @@
  * The targets of the throughput comparison, and the store and process
  * plumbing every section shares.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { removeTempDir, tempDir } from '../harness/temp.js';
 import { openStore } from '../src/store/index.js';
 import { startPostgres, type PostgresCluster } from './postgres.js';
 import { isEchoResult, LEGACY_ECHO, legacyHeaders, MODERN_ECHO, MODERN_HEADERS } from './mcp.js';
@@ -32,7 +30,7 @@ export class Resources {
   }
 
   tempDir(prefix: string): string {
-    const dir = mkdtempSync(join(tmpdir(), `durable-mcp-bench-${prefix}-`));
+    const dir = tempDir(`durable-mcp-bench-${prefix}`);
     this.dirs.push(dir);
     return dir;
   }
@@ -47,7 +45,7 @@ export class Resources {
     let handle: StoreHandle;
     if (kind === 'pglite' || kind === 'embedded-postgres') {
       const dir = this.tempDir(kind);
-      handle = { kind, url: `${kind}:${dir}`, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+      handle = { kind, url: `${kind}:${dir}`, cleanup: async () => removeTempDir(dir) };
     } else {
       const db = await (await this.postgres()).createDatabase();
       handle = { kind, url: db.url, cleanup: () => db.drop() };
@@ -57,7 +55,7 @@ export class Resources {
   }
 
   async close(): Promise<void> {
-    for (const dir of this.dirs) rmSync(dir, { recursive: true, force: true });
+    for (const dir of this.dirs) removeTempDir(dir);
     if (this.cluster) await (await this.cluster).stop();
   }
 }
@@ -73,12 +71,14 @@ export interface DurableOptions {
   nodeArgs?: string[];
   args?: string[];
   name?: string;
+  /** Default: a free one. */
+  port?: number;
 }
 
 /** A real `durable-mcp serve` process from the compiled CLI, serving the bench echo app. */
 export async function startDurable(options: DurableOptions): Promise<ServerProcess> {
   const logLevel = options.logLevel ?? 'warn';
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   return spawnServer({
     name: options.name ?? 'durable-mcp',
     args: [
@@ -142,7 +142,7 @@ export function requestShape(target: Target): { body: string; headers: Record<st
 
 async function plain(name: Parameters<typeof serverScript>[0], nodeArgs: string[] | undefined): Promise<RunningTarget> {
   const proc = await spawnServer({ name, args: [serverScript(name)], ready: 'log', env: { PORT: '0' }, ...(nodeArgs && { nodeArgs }) });
-  return { proc, stop: () => proc.stop() };
+  return { proc, stop: async () => void (await proc.stop()) };
 }
 
 async function durable(resources: Resources, kind: StoreKind, nodeArgs: string[] | undefined, name: string, args?: string[]): Promise<RunningTarget> {

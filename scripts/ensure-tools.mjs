@@ -8,7 +8,7 @@
 // is installed non-interactively; service start-up is blocked with policy-rc.d
 // so nothing is left running or listening afterwards. Otherwise (not root, no
 // apt-get, apt failed, DURABLE_MCP_NO_INSTALL=1) it prints a warning and
-// continues: the tests that need the tool then skip locally or fail in CI.
+// continues: the tests that need the tool then fail (never skip, by hand as in CI).
 import { execFile } from 'node:child_process';
 import { accessSync, constants, existsSync, unlinkSync, writeFileSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
@@ -135,7 +135,7 @@ export async function ensureTools(names = Object.keys(KNOWN_TOOLS)) {
           : undefined;
   if (why) {
     for (const name of installable) {
-      log(`warning: '${name}' is not installed and will not be installed (${why}); install Debian package '${KNOWN_TOOLS[name].pkg}' or equivalent. Tests needing it skip locally and fail in CI.`);
+      log(`warning: '${name}' is not installed and will not be installed (${why}); install Debian package '${KNOWN_TOOLS[name].pkg}' or equivalent. Tests needing it will fail.`);
     }
     return found;
   }
@@ -156,7 +156,7 @@ export async function ensureTools(names = Object.keys(KNOWN_TOOLS)) {
       if (install.code === 0 && found[name]) {
         log(`installed ${name} (Debian package ${pkg}) in ${((Date.now() - started) / 1000).toFixed(1)} s: ${found[name]}`);
       } else {
-        log(`warning: installing ${name} (apt-get install ${pkg}) failed (exit ${install.code}); tests needing it skip locally and fail in CI:\n${tail(install.output)}`);
+        log(`warning: installing ${name} (apt-get install ${pkg}) failed (exit ${install.code}); tests needing it will fail:\n${tail(install.output)}`);
       }
       await stopService(service);
     }

@@ -11,7 +11,8 @@
  */
 import type { Config } from '../config.js';
 import { HttpClient } from '../http.js';
-import { log, sleep } from '../log.js';
+import { sleep } from '../../harness/timeout.js';
+import { log } from '../log.js';
 import { legacyHeaders, openSession } from '../mcp.js';
 import type { ServerProcess } from '../process.js';
 import { median } from '../stats.js';

@@ -13,7 +13,8 @@
  */
 import type { Config } from '../config.js';
 import { HttpClient, pool } from '../http.js';
-import { log, sleep } from '../log.js';
+import { sleep } from '../../harness/timeout.js';
+import { log } from '../log.js';
 import { callLegacyEcho, expectEcho, openSession } from '../mcp.js';
 import { summarize, type Summary } from '../stats.js';
 import { startDurable, type Resources, type StoreKind } from '../targets.js';

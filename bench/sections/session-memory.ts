@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from '../config.js';
 import { heapGrowth, type Growth } from '../heap-snapshot.js';
 import { HttpClient, pool } from '../http.js';
-import { log, sleep } from '../log.js';
+import { sleep } from '../../harness/timeout.js';
+import { log } from '../log.js';
 import { callLegacyEcho, expectEcho, legacyHeaders, openSession } from '../mcp.js';
 import type { ServerProcess } from '../process.js';
 import { startDurable, TARGETS, type Resources } from '../targets.js';
@@ -88,13 +89,13 @@ const SUBJECTS: readonly Subject[] = [
 
 /** Signals the probe and waits for its next line. */
 async function read(proc: ServerProcess): Promise<HeapReading> {
-  const lines = () => proc.stderrTail().split('\n').filter((l) => l.startsWith('HEAP_PROBE '));
+  const lines = () => proc.stderr().split('\n').filter((l) => l.startsWith('HEAP_PROBE '));
   const seen = lines().length;
   process.kill(proc.pid, 'SIGUSR2');
   const deadline = performance.now() + 60_000;
   for (;;) {
     const all = lines();
-    // Two readings per process, and the servers log to stdout: both stay within stderrTail's last 8000 characters.
+    // Two readings per process, and the servers log to stdout: both stay within the last 20,000 characters of stderr the spawner keeps.
     if (all.length > seen) {
       const reading = JSON.parse(all.at(-1)!.slice('HEAP_PROBE '.length)) as HeapReading & { error?: string };
       if (reading.error) throw new Error(`heap probe: ${reading.error}`);

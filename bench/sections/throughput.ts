@@ -66,7 +66,7 @@ export async function runThroughput(config: Config, resources: Resources, notes:
         const gone = running.proc.exitStatus();
         if (gone) {
           // Record it and go on: one lost target must not cost the rest of the run.
-          const note = `${target.label} exited unexpectedly (${gone}) before the N=${connections} cell; stderr: ${running.proc.stderrTail().slice(-300) || '(empty)'}`;
+          const note = `${target.label} exited unexpectedly (${gone}) before the N=${connections} cell; stderr: ${running.proc.stderr().slice(-300) || '(empty)'}`;
           if (!notes.some((n) => n.startsWith(`${target.label} exited`))) notes.push(note);
           log(`  ${note}`);
           continue;

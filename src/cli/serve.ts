@@ -7,6 +7,7 @@ import { createLogger } from '../runtime/ops/logger.js';
 import { createDurableServer, defaultDeploymentId, generateId, type DurableServer } from '../runtime/server.js';
 import { VERSION } from '../version.js';
 import { assertBindAllowed, isLoopback, listen, type Listening } from '../node/listen.js';
+import { resolveLimits } from '../node/limits.js';
 import { consoleMount } from './console.js';
 import { chooseDefaultStore } from '../store/index.js';
 import { parseDuration, parsePositiveInt } from './durations.js';
@@ -42,7 +43,17 @@ Options (each also read from the environment variable shown):
                              (DURABLE_MCP_MAX_LIVE_SESSIONS; default 1000)
   --response-mode <mode>     sse (default, resumable) or json (DURABLE_MCP_RESPONSE_MODE)
   --event-retention <dur>    how long SSE events stay replayable (DURABLE_MCP_EVENT_RETENTION; default 10m)
-  --max-body <bytes>         request body limit (DURABLE_MCP_MAX_BODY; default 4194304)
+  --max-body <bytes>         request body limit (DURABLE_MCP_MAX_BODY; default 4194304). A larger declared
+                             Content-Length is refused with 413 before the body is read.
+  --headers-timeout <dur>    time a client has to send a request's headers (DURABLE_MCP_HEADERS_TIMEOUT;
+                             default 10s); then 408 and the connection is closed
+  --request-timeout <dur>    time a client has to send a whole request, body included
+                             (DURABLE_MCP_REQUEST_TIMEOUT; default 30s). Responses are not bounded:
+                             SSE streams and long tool calls stay open.
+  --keep-alive-timeout <dur> idle kept-alive connections are closed after this
+                             (DURABLE_MCP_KEEP_ALIVE_TIMEOUT; default 65s, above common balancer idle timeouts)
+  --max-connections <n>      connections held at once; more are answered 503 with Retry-After and closed
+                             (DURABLE_MCP_MAX_CONNECTIONS; default 4096)
   --pool-max <n>             PostgreSQL pool size (DURABLE_MCP_POOL_MAX; default 10)
   --grace-period <duration>  on SIGTERM/SIGINT, how long in-flight requests may finish
                              (DURABLE_MCP_GRACE_PERIOD; default 25s). A second signal exits at once.
@@ -71,6 +82,10 @@ const OPTIONS = {
   'response-mode': { type: 'string' },
   'event-retention': { type: 'string' },
   'max-body': { type: 'string' },
+  'headers-timeout': { type: 'string' },
+  'request-timeout': { type: 'string' },
+  'keep-alive-timeout': { type: 'string' },
+  'max-connections': { type: 'string' },
   'pool-max': { type: 'string' },
   'log-level': { type: 'string' },
   'grace-period': { type: 'string' },
@@ -140,6 +155,14 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const ttl = dur('session-ttl', 'DURABLE_MCP_SESSION_TTL');
   const retention = dur('event-retention', 'DURABLE_MCP_EVENT_RETENTION');
   const maxBody = num('max-body', 'DURABLE_MCP_MAX_BODY');
+  const limits = {
+    headersTimeoutMs: dur('headers-timeout', 'DURABLE_MCP_HEADERS_TIMEOUT'),
+    requestTimeoutMs: dur('request-timeout', 'DURABLE_MCP_REQUEST_TIMEOUT'),
+    keepAliveTimeoutMs: dur('keep-alive-timeout', 'DURABLE_MCP_KEEP_ALIVE_TIMEOUT'),
+    maxConnections: num('max-connections', 'DURABLE_MCP_MAX_CONNECTIONS'),
+  };
+  // Checked before the store opens: a bad combination fails at once, not after a migration.
+  resolveLimits(limits);
   const graceMs = dur('grace-period', 'DURABLE_MCP_GRACE_PERIOD') ?? 25_000;
   const drainDelayMs = dur('drain-delay', 'DURABLE_MCP_DRAIN_DELAY') ?? 1000;
   const metricsPortRaw = (values['metrics-port'] as string | undefined) ?? env.DURABLE_MCP_METRICS_PORT;
@@ -173,7 +196,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   let listening: Listening;
   let metricsListening: Listening | undefined;
   try {
-    listening = await listen(server, { host, port });
+    listening = await listen(server, { ...limits, logger, host, port });
     if (metricsPort !== undefined) metricsListening = await listenMetrics(server, host, metricsPort);
   } catch (error) {
     await server.close({ graceMs: 0 });

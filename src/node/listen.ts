@@ -1,13 +1,18 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
 import { getRequestListener } from '@hono/node-server';
 import { DurableMcpError } from '../runtime/errors.js';
 import { registerConnectionProbe } from '../runtime/web/client-gone.js';
 import type { DurableServer } from '../runtime/runtime.js';
+import { closeAfterResponse } from './lingering-close.js';
+import { checkingIntervalMs, ConnectionCap, declaredTooLarge, refuse, refusalCounter, resolveLimits, type ConnectionLimits } from './limits.js';
 
-export interface ListenOptions {
+export interface ListenOptions extends Partial<ConnectionLimits> {
   port: number;
   host: string;
+  /** Where the connection cap filling and clearing is logged (`connections_refused`, `connections_accepted`). Default: not logged, only counted. */
+  logger?: Logger;
 }
 
 export interface Listening {
@@ -37,9 +42,19 @@ export interface Listening {
  *   response still goes out when it is ready.
  */
 function streamAtOnce(fetch: DurableServer['fetch']) {
-  return async (request: Request, env: { incoming: Pick<IncomingMessage, 'httpVersion'>; outgoing: Pick<ServerResponse, 'cork' | 'uncork' | 'destroyed'> }): Promise<Response> => {
+  return async (
+    request: Request,
+    env: { incoming: Pick<IncomingMessage, 'httpVersion' | 'complete'>; outgoing: Pick<ServerResponse, 'cork' | 'uncork' | 'destroyed' | 'socket'> },
+  ): Promise<Response> => {
     registerConnectionProbe(request, () => env.outgoing.destroyed);
     const response = await fetch(request);
+    // Answered before its body was read to the end (a 413 at the limit of a chunked body, a 401 or 415
+    // before reading): keeping the connection would mean reading and discarding whatever the client still
+    // sends, without end for an endless chunked body. Closing it stops the reading.
+    if (!env.incoming.complete) {
+      response.headers.set('connection', 'close');
+      closeAfterResponse(env.incoming, env.outgoing);
+    }
     if (env.incoming.httpVersion === '1.1' && response.headers.get('content-type') === 'text/event-stream') {
       response.headers.set('transfer-encoding', 'chunked');
       env.outgoing.cork();
@@ -72,10 +87,32 @@ export function assertBindAllowed(host: string, authEnabled: boolean): void {
  */
 export async function listen(server: DurableServer, options: ListenOptions): Promise<Listening> {
   assertBindAllowed(options.host, server.info.authEnabled);
-  const http = createServer(getRequestListener(streamAtOnce(server.fetch), { hostname: options.host, overrideGlobalObjects: false }));
-  // Behind a load balancer, idle keep-alive sockets must outlive the balancer's own idle timeout.
-  http.keepAliveTimeout = 65_000;
-  http.headersTimeout = 66_000;
+  const limits = resolveLimits(options);
+  const http = createServer({
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    connectionsCheckingInterval: checkingIntervalMs(limits),
+  });
+  const refused = refusalCounter(server.metrics.registry);
+  const cap = new ConnectionCap(limits.maxConnections, options.logger);
+  cap.attach(http);
+  const core = getRequestListener(streamAtOnce(server.fetch), { hostname: options.host, overrideGlobalObjects: false });
+  // Refusals decided from the connection and the headers alone, before the core and before any body byte is read.
+  const answer = (req: IncomingMessage, res: ServerResponse, expectsContinue = false): void => {
+    const early = cap.check(req) ?? declaredTooLarge(req, server.info.maxBodyBytes);
+    if (early) {
+      refused.inc({ reason: early.reason });
+      closeAfterResponse(req, res);
+      void refuse(res, early.response, server.info.deploymentId);
+      return;
+    }
+    if (expectsContinue) res.writeContinue();
+    void core(req, res);
+  };
+  http.on('request', answer);
+  // Node would send `100 Continue` on its own, inviting the body that is about to be refused.
+  http.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => answer(req, res, true));
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(options.port, options.host, () => {

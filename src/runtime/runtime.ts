@@ -42,8 +42,17 @@ export interface DurableServer {
   readonly notify: ChangeNotifier;
   /** The Prometheus registry, and /metrics as a handler (for serving it on a port of its own). */
   readonly metrics: { readonly registry: Registry; fetch(request: Request): Promise<Response> };
-  /** What adapters need to know: names in logs and headers, and whether callers must authenticate. */
-  readonly info: { readonly deploymentId: string; readonly instanceId: string; readonly authEnabled: boolean; readonly store: Store['kind'] };
+  /**
+   * What adapters need to know: names in logs and headers, whether callers must authenticate, and the body
+   * limit (the Node adapter refuses a larger declared Content-Length before reading the body).
+   */
+  readonly info: {
+    readonly deploymentId: string;
+    readonly instanceId: string;
+    readonly authEnabled: boolean;
+    readonly store: Store['kind'];
+    readonly maxBodyBytes: number;
+  };
   /** Lets an adapter take part in close(): `preClose` to stop accepting, `onClose` to release its sockets. */
   addHook(name: DurableServerHook, hook: () => Promise<void> | void): void;
 }
@@ -228,7 +237,7 @@ async function wire(
       life.close({ beginDrain: () => drain.begin(), drainDelayMs: o.drainDelayMs, drain: () => drain.run(closeOptions?.graceMs ?? o.gracePeriodMs) }),
     notify: changes,
     metrics: { registry: metrics.registry, fetch: metricsHandler(metrics, o.metricsToken) },
-    info: { deploymentId, instanceId, authEnabled: o.apiKeys.length > 0, store: store.kind },
+    info: { deploymentId, instanceId, authEnabled: o.apiKeys.length > 0, store: store.kind, maxBodyBytes: o.maxBodyBytes },
     addHook: (name, hook) => life.addHook(name, hook),
   };
   exposeInternals(server, { sessions: registry, store, logger, metrics, lifecycle: life });

@@ -6,10 +6,9 @@
  * need a devDependency or a file outside the package at run time.
  */
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -17,6 +16,8 @@ import { after, before, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/client';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import ts from 'typescript';
+import { killAll, spawnProcess } from '../../harness/process.js';
+import { removeTempDir, tempDir } from '../../harness/temp.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 
 const run = promisify(execFile);
@@ -42,11 +43,10 @@ describe('the npm pack tarball, installed', { timeout: 120_000 }, () => {
   let dir = '';
   let installed = '';
   let bin = '';
-  const children: ChildProcess[] = [];
   let database: TestDatabase | undefined;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'durable-mcp-pack-'));
+    dir = tempDir('durable-mcp-pack');
     // `prepack` runs scripts/prepare.mjs, so a fresh clone packs compiled code. The suite was just built by that
     // same script, so the test skips it (--ignore-scripts) rather than pay for a second, empty compile.
     assert.equal(manifest.scripts.prepack, 'node scripts/prepare.mjs --clean');
@@ -71,8 +71,8 @@ describe('the npm pack tarball, installed', { timeout: 120_000 }, () => {
   });
 
   after(async () => {
-    for (const child of children) child.kill('SIGKILL');
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await killAll();
+    if (dir) removeTempDir(dir);
     await database?.drop();
   });
 
@@ -115,21 +115,15 @@ describe('the npm pack tarball, installed', { timeout: 120_000 }, () => {
   it('serves the memory app, and its bridge carries a stock stdio client to it', async () => {
     // PostgreSQL rather than a new PGlite store: the same code from the package, without a WASM initdb on a busy machine.
     database = await createTestDatabase();
-    const server = spawn(bin, ['serve', '--port', '0', '--store', database.url], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DATABASE_URL: '' } });
-    children.push(server);
-    const url = await new Promise<string>((resolveUrl, reject) => {
-      let out = '';
-      const timer = setTimeout(() => reject(new Error(`no server_started within 60 s: ${out.slice(-2000)}`)), 60_000);
-      server.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-        out += chunk;
-        const started = out.split('\n').find((line) => line.includes('"server_started"'));
-        if (started) {
-          clearTimeout(timer);
-          resolveUrl(String((JSON.parse(started) as { url: string }).url));
-        }
-      });
-      server.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${out.slice(-2000)}`)));
+    const server = await spawnProcess({
+      name: 'the installed durable-mcp serve',
+      command: bin,
+      args: ['serve', '--port', '0', '--store', database.url],
+      env: { DATABASE_URL: '' },
+      ready: { line: (l) => l.event === 'server_started' },
+      timeoutMs: 60_000,
     });
+    const url = String(server.readyLine!.url);
 
     const transport = new StdioClientTransport({ command: bin, args: ['bridge', url, '--quiet'], env: getDefaultEnvironment(), stderr: 'pipe' });
     const client = new Client({ name: 'desktop-host', version: '1.0.0' });

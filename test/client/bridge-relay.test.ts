@@ -14,7 +14,9 @@ import { after, describe, it } from 'node:test';
 import { ProtocolError } from '@modelcontextprotocol/client';
 import { tempDir } from '../support/postgres.js';
 import { startServer, type ServerProcess } from '../support/server-process.js';
-import { FixtureServer, killAll, waitFor, withTimeout } from './support/processes.js';
+import { killAll } from '../../harness/process.js';
+import { waitFor, withTimeout } from '../../harness/timeout.js';
+import { FixtureServer } from './support/processes.js';
 import { textOf } from './support/results.js';
 import { connectHost, HOST_CAPABILITIES, REFUSAL, REFUSE, type StdioHost } from './support/stdio-host.js';
 

@@ -9,7 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { Client, type Notification } from '@modelcontextprotocol/client';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/client/stdio';
-import { FixtureServer, freePort, killAll, waitFor, withTimeout } from './support/processes.js';
+import { freePort } from '../../harness/ports.js';
+import { killAll } from '../../harness/process.js';
+import { waitFor, withTimeout } from '../../harness/timeout.js';
+import { FixtureServer } from './support/processes.js';
 import { echo, textOf } from './support/results.js';
 
 const bridgeEntry = fileURLToPath(new URL('../../src/bridge/main.js', import.meta.url));

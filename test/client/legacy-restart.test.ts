@@ -10,7 +10,9 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { Client, SdkHttpError, StreamableHTTPClientTransport, type Notification } from '@modelcontextprotocol/client';
 import { ResilientClient, type ClientEvents } from '../../src/client/index.js';
-import { FixtureServer, killAll, waitFor } from './support/processes.js';
+import { killAll } from '../../harness/process.js';
+import { waitFor } from '../../harness/timeout.js';
+import { FixtureServer } from './support/processes.js';
 import { echo, textOf } from './support/results.js';
 
 describe('legacy server restart', { timeout: 120_000 }, () => {

@@ -6,7 +6,9 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { OutcomeUnknownError, ResilientClient, type ClientEvents } from '../../src/client/index.js';
-import { FixtureServer, killAll, waitFor } from './support/processes.js';
+import { killAll } from '../../harness/process.js';
+import { waitFor } from '../../harness/timeout.js';
+import { FixtureServer } from './support/processes.js';
 import { echo, settle, textOf, valueOf } from './support/results.js';
 
 describe('2026-07-28 server', { timeout: 120_000 }, () => {

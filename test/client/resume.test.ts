@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { ResilientClient, type ClientEvents } from '../../src/client/index.js';
-import { FixtureServer, killAll } from './support/processes.js';
+import { killAll } from '../../harness/process.js';
+import { FixtureServer } from './support/processes.js';
 import { textOf } from './support/results.js';
 
 describe('resumable streams', { timeout: 120_000 }, () => {

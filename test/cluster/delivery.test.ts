@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createTestDatabase } from '../support/postgres.js';
+import { createTestDatabase, sql } from '../support/postgres.js';
 import { messagesOf, post } from '../support/http.js';
 import { SseReader } from '../support/sse-reader.js';
 import { startServer, type ServerProcess } from '../support/server-process.js';
@@ -30,9 +30,11 @@ describe('cross-instance delivery through PostgreSQL', () => {
   const aborts: AbortController[] = [];
   let a: ServerProcess, b: ServerProcess, c: ServerProcess;
   let drop: (() => Promise<void>) | undefined;
+  let dbUrl: string;
   before(async () => {
     const db = await createTestDatabase();
     drop = db.drop;
+    dbUrl = db.url;
     // One deployment of three instances (a differing deployment id would rightly trigger upgrade notices).
     const start = () => startServer({ store: db.url, deploymentId: 'dep-cluster' });
     [a, b, c] = await Promise.all([start(), start(), start()]);
@@ -96,6 +98,24 @@ describe('cross-instance delivery through PostgreSQL', () => {
       const res = await post(s.url, { jsonrpc: '2.0', id: 2, method: 'ping' }, { sessionId: session, protocolVersion: V });
       assert.equal(res.status, 404, 'no window after the DELETE returned');
       await res.text();
+    }
+  });
+
+  test('a session ended in the store without a NOTIFY is refused at once by the instances holding it (the per-request check)', async () => {
+    const session = await openSessionWithCapabilities(a.url);
+    for (const s of [b, c]) {
+      const warm = await post(s.url, { jsonrpc: '2.0', id: 1, method: 'ping' }, { sessionId: session, protocolVersion: V });
+      assert.equal(warm.status, 200, 'B and C hold it live');
+      await warm.text();
+    }
+    // A DELETE whose NOTIFY never arrived: only the row says the session ended, and nobody is told.
+    const ended = await sql(dbUrl, 'UPDATE durable_mcp_sessions SET terminated_at = now() WHERE id = $1', [session]);
+    assert.equal(ended.rowCount, 1);
+    for (const s of [b, c]) {
+      const res = await post(s.url, { jsonrpc: '2.0', id: 2, method: 'ping' }, { sessionId: session, protocolVersion: V });
+      assert.equal(res.status, 404, 'the live copy is checked against the store on every request');
+      const body = (await res.json()) as { error: { data: { reason: string } } };
+      assert.equal(body.error.data.reason, 'terminated');
     }
   });
 

@@ -7,9 +7,9 @@
  * the CLI's own exit code and baseline logic judge it.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { removeTempDir, tempDir } from '../../harness/temp.js';
 import type { ConformanceTools, SuiteLine } from './tools.js';
 
 export type CheckStatus = 'SUCCESS' | 'FAILURE' | 'WARNING' | 'INFO' | 'SKIPPED';
@@ -105,7 +105,7 @@ function summarize(scenario: string, checks: Check[] | undefined, missingReason:
  */
 export async function runSuite(tools: ConformanceTools, run: SuiteRun): Promise<ScenarioResult[]> {
   const expected = run.scenarios ?? (await listScenarios(tools, run.line, run.specVersion));
-  const out = mkdtempSync(join(tmpdir(), 'durable-mcp-conformance-'));
+  const out = tempDir('durable-mcp-conformance');
   const base = ['server', '--url', run.url, '--spec-version', run.specVersion, '-o', out];
   const timeoutMs = run.timeoutMs ?? 10 * 60_000;
   const tails: string[] = [];
@@ -122,7 +122,7 @@ export async function runSuite(tools: ConformanceTools, run: SuiteRun): Promise<
     }
     found = readResults(out);
   } finally {
-    rmSync(out, { recursive: true, force: true });
+    removeTempDir(out);
   }
   return expected.map((scenario) => summarize(scenario, found.get(scenario), tails.join(' | ') || 'the CLI wrote no checks.json for it'));
 }

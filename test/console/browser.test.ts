@@ -12,7 +12,7 @@ import { after, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { MANIFEST, type Manifest } from '../../src/apps/memory/transfer/manifest.js';
 import { readZip } from '../../src/apps/memory/transfer/zip.js';
-import { repoRoot } from '../support/repo.js';
+import { repoRoot } from '../../harness/paths.js';
 import { startServer, type ServerProcess } from '../support/server-process.js';
 import { KEYS, keyFiles, launchChromium, memoryClient, type MemoryClient } from './support.js';
 
@@ -60,8 +60,7 @@ describe('the console in Chromium', () => {
   };
 
   test('sign in, browse, search, edit, diff, archive, restore, export, import elsewhere, and see a restart on the operations page', async (t) => {
-    browser = await launchChromium(t);
-    if (!browser) return;
+    browser = await launchChromium();
     const storeA = `pglite:${join(keys.dir, 'store-a')}`;
     let a = await serve(storeA);
     const base = a.url.replace(/\/mcp$/, '');

@@ -4,13 +4,12 @@
  * API keys, and a real MCP client that writes memory through the tools.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TestContext } from 'node:test';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { chromium, type Browser } from 'playwright-core';
-import { findTool } from '../support/tools.js';
+import { removeTempDir, tempDir } from '../../harness/temp.js';
+import { findTool } from '../../harness/tools.js';
 
 export const KEYS = {
   alice: 'alice-console-key-0001',
@@ -20,10 +19,10 @@ export const KEYS = {
 
 /** A temp dir with the key file; removed by the returned function. */
 export function keyFiles(): { dir: string; keysFile: string; remove(): void } {
-  const dir = mkdtempSync(join(tmpdir(), 'dmcp-console-'));
+  const dir = tempDir('dmcp-console');
   const keysFile = join(dir, 'keys');
   writeFileSync(keysFile, Object.entries(KEYS).map(([p, k]) => `${p}:${k}`).join('\n') + '\n');
-  return { dir, keysFile, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  return { dir, keysFile, remove: () => removeTempDir(dir) };
 }
 
 /** The flags this machine's closed network needs (see the machine notes): no background connections, no sandbox as root. */
@@ -37,15 +36,10 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-/** Headless Chromium, or a skip (locally) / failure (CI) naming the package to install. */
-export async function launchChromium(t: TestContext): Promise<Browser | undefined> {
+/** Headless Chromium; without it the test fails (by hand as in CI) naming the package to install, never skips. */
+export async function launchChromium(): Promise<Browser> {
   const executablePath = findTool('chromium');
-  if (!executablePath) {
-    const why = 'chromium is not installed: install the Debian package "chromium" (node scripts/ensure-tools.mjs chromium, as root)';
-    if (process.env.CI) assert.fail(`${why} (CI is set, so the console must be tested in a real browser)`);
-    t.skip(why);
-    return undefined;
-  }
+  if (!executablePath) assert.fail('chromium is not installed: install the Debian package "chromium" (node scripts/ensure-tools.mjs chromium, as root)');
   return chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
 }
 

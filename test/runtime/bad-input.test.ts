@@ -68,6 +68,18 @@ describe('bad input gets a clear error and loses nothing', () => {
     await expectError(res, 415, /Content-Type must be application\/json/);
   });
 
+  test('an Accept that rules out the response: 406, for initialize, a session request and the GET stream', async () => {
+    const call = { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'echo', arguments: { text: 'x' } } };
+    const init = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'picky', version: '1' } } };
+    await expectError(await post(s.url, init, { headers: { ...KEY, accept: 'text/plain' } }), 406, /Not Acceptable/);
+    await expectError(await post(s.url, call, { headers: { ...KEY, accept: 'application/json' }, sessionId: session, protocolVersion: '2025-11-25' }), 406, /Not Acceptable/);
+    const get = await fetch(s.url, { headers: { ...KEY, accept: 'application/json', 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' } });
+    await expectError(get, 406, /Not Acceptable/);
+    const echoed = await post(s.url, call, { headers: KEY, sessionId: session, protocolVersion: '2025-11-25' });
+    assert.equal(echoed.status, 200, 'nothing ran for the refused call: the same id is free');
+    await echoed.text();
+  });
+
   test('oversized body: 413', async () => {
     const big = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { text: 'x'.repeat(100 * 1024) } } };
     await expectError(await post(s.url, big, { headers: KEY, sessionId: session }), 413, /limited to 65536 bytes/);

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { createTestDatabase } from '../support/postgres.js';
-import { messagesOf, openSession, post } from '../support/http.js';
+import pg from 'pg';
+import { startInProcess, type InProcess } from '../support/in-process.js';
+import { createTestDatabase, sql } from '../support/postgres.js';
+import { initializeMessage, messagesOf, openSession, post } from '../support/http.js';
 import { startServer, type ServerProcess } from '../support/server-process.js';
 
 describe('two instances on one PostgreSQL', () => {
@@ -55,5 +57,45 @@ describe('two instances on one PostgreSQL', () => {
       await new Promise((r) => setTimeout(r, 20));
     }
     assert.equal(status, 404, 'A stopped serving the terminated session');
+  });
+
+  test('the session row is committed before the initialize response leaves (any instance can serve the next request)', async () => {
+    const db = await createTestDatabase();
+    let s: InProcess | undefined;
+    const locker = new pg.Client({ connectionString: db.url });
+    try {
+      s = await startInProcess({ store: db.url });
+      await locker.connect();
+      // Holds back every INSERT into the sessions table until COMMIT.
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE durable_mcp_sessions IN SHARE MODE');
+      let answered = false;
+      const init = post(s.url, initializeMessage()).then((res) => {
+        answered = true;
+        return res;
+      });
+      // The INSERT has been sent and waits for the lock: from here a response could only come from a server that does not wait for it.
+      let blocked = false;
+      for (let i = 0; i < 500 && !blocked; i++) {
+        const waiting = await sql<{ n: number }>(db.url, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
+        blocked = waiting.rows[0]!.n > 0;
+        if (!blocked) await new Promise((r) => setTimeout(r, 10));
+      }
+      assert.ok(blocked, 'the INSERT of the session row reached PostgreSQL and waits for the lock');
+      // A response that does not wait for the row needs a few ms from here; give it ample time to show up.
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(answered, false, 'no initialize response while its session row cannot be written');
+      await locker.query('COMMIT');
+      const res = await init;
+      assert.equal(res.status, 200);
+      const id = res.headers.get('mcp-session-id');
+      const row = await sql(db.url, 'SELECT principal FROM durable_mcp_sessions WHERE id = $1', [id]);
+      assert.equal(row.rowCount, 1, 'the row exists when the client learns the id');
+      await res.text();
+    } finally {
+      await locker.end().catch(() => {});
+      await s?.close();
+      await db.drop();
+    }
   });
 });

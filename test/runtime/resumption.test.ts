@@ -99,10 +99,11 @@ describe('resumable streams across a restart', () => {
 
   test('a response read on its open stream is not stored; one whose client went away is, and is replayed', async () => {
     server = await start({ store: `pglite:${tempDir('dmcp-unstored-')}` });
-    const stored = async () => {
-      // Events are group-committed within ~10 ms; give the writer time before reading the counter.
-      await new Promise((r) => setTimeout(r, 100));
-      return metric(await scrape(server!.url), 'durable_mcp_events_stored_total');
+    const stored = async () => metric(await scrape(server!.url), 'durable_mcp_events_stored_total');
+    /** Events are group-committed in the order they were sent: once `count` are in, every earlier one is too. */
+    const storedAtLeast = async (count: number) => {
+      for (let i = 0; i < 200 && (await stored()) < count; i++) await new Promise((r) => setTimeout(r, 25));
+      return stored();
     };
     const session = await openSession(server.url);
     const echo = (id: number) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'echo', arguments: { text: `e${id}` } } });
@@ -110,7 +111,10 @@ describe('resumable streams across a restart', () => {
       const res = await post(server.url, echo(id), { sessionId: session, protocolVersion: '2025-11-25' });
       assert.match(await res.text(), new RegExp(`e${id}`));
     }
-    assert.equal(await stored(), 0, 'answers delivered on their open stream cost no write');
+    // A notification is always stored. Once it is committed, so is any write the five answers above caused.
+    const marker = await post(server.url, { jsonrpc: '2.0', id: 100, method: 'tools/call', params: { name: 'log', arguments: { level: 'info', text: 'marker' } } }, { sessionId: session, protocolVersion: '2025-11-25' });
+    assert.match(await marker.text(), /marker/);
+    assert.equal(await storedAtLeast(1), 1, 'answers delivered on their open stream cost no write (only the marker notification was stored)');
 
     // The client reads the priming event and one notification, then its connection drops; the tool goes on.
     const abort = new AbortController();
@@ -118,13 +122,15 @@ describe('resumable streams across a restart', () => {
     const seen = await readEvents(res, 1, abort).catch(() => [] as SseEvent[]);
     assert.deepEqual(labels(seen), ['L:1']);
     const lastSeen = seen.filter((e) => e.data.trim() !== '').at(-1)!.id!;
-    await new Promise((r) => setTimeout(r, 900));
     // Notifications are always stored (L:1, L:2); the response is stored because nobody was there to read it.
-    assert.equal(await stored(), 3);
+    // Four rows can only appear once the tool has answered into the void.
+    assert.equal(await storedAtLeast(4), 4, 'the marker, L:1, L:2 and the unread response');
     const resumed = await fetch(server.url, {
       headers: { accept: 'text/event-stream', 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25', 'last-event-id': lastSeen },
     });
     // The replayed stream stays open (as the SDK keeps resumed streams); read until the response.
     assert.deepEqual(labels(await readEvents(resumed, 2, new AbortController())), ['L:2', 'L:done']);
+    // A replay first flushes every pending write: this count is final.
+    assert.equal(await stored(), 4, 'nothing else was stored');
   });
 });

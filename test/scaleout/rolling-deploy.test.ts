@@ -5,19 +5,21 @@
  * instance in turn stopped and replaced by a new one on the same port.
  *
  * SIGTERM (a graceful drain) must cost the clients nothing: no failed call, no
- * re-initialization, no change of session id. SIGKILL (a crash) is only
- * reported: what fails, and why (docs/scaleout-results.md explains it).
+ * re-initialization, no change of session id. SIGKILL (a crash) loses the
+ * calls in flight on the killed process, which are reported, not asserted
+ * (docs/scaleout-results.md explains them); the sessions must survive it.
  *
  * SCALEOUT_DEBUG=1 adds HAProxy's own messages (health-check transitions) and,
  * for every 409 a client got on a GET, that session's GET history per instance.
  */
 import assert from 'node:assert/strict';
 import { after, describe, test, type TestContext } from 'node:test';
-import { haproxySkipReason, startHaproxy, type Haproxy } from '../support/haproxy.js';
-import { freePort } from '../support/ports.js';
+import { freePorts } from '../../harness/ports.js';
+import { sleep, withTimeout } from '../../harness/timeout.js';
+import { startHaproxy, type Haproxy } from '../support/haproxy.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { startServer, type ServerProcess } from '../support/server-process.js';
-import { connectClients, countBy, startWorkload, type WorkloadClient, type WorkloadResult } from './workload.js';
+import { classify, connectClients, countBy, startWorkload, type WorkloadClient, type WorkloadResult } from './workload.js';
 
 const CLIENTS = 20;
 const V1_CLIENTS = 3;
@@ -28,22 +30,6 @@ const CALL_TIMEOUT_MS = 8_000;
 const SLEEP_MS = 200;
 /** Traffic before the first replacement, after each one, and after the last. */
 const SETTLE_MS = 1_500;
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what}: not done within ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 interface Instance {
   label: string;
@@ -87,11 +73,7 @@ async function rollingDeploy(signal: 'SIGTERM' | 'SIGKILL', t: TestContext): Pro
   const started = performance.now();
   const db = await createTestDatabase();
   resources.dbs.push(db);
-  const ports: number[] = [];
-  while (ports.length < INSTANCES) {
-    const port = await freePort();
-    if (!ports.includes(port)) ports.push(port);
-  }
+  const ports = await freePorts(INSTANCES);
   const names = ports.map((_, i) => `s${i + 1}`);
   const instances: Instance[] = [];
   const current: Instance[] = [];
@@ -128,7 +110,7 @@ async function rollingDeploy(signal: 'SIGTERM' | 'SIGKILL', t: TestContext): Pro
       const callsBefore = workload.calls();
       const t0 = performance.now();
       // Bounded: the drain has 10 s; a process still alive after 20 s is a failure (and gets SIGKILLed).
-      old.exit = await within(old.proc.kill(signal), 20_000, `${old.label} exiting after ${signal}`).catch(async (error: unknown) => {
+      old.exit = await withTimeout(old.proc.kill(signal), 20_000, `${old.label} exiting after ${signal}`).catch(async (error: unknown) => {
         await old.proc.kill('SIGKILL');
         return `did not exit: ${(error as Error).message}`;
       });
@@ -141,7 +123,7 @@ async function rollingDeploy(signal: 'SIGTERM' | 'SIGKILL', t: TestContext): Pro
       steps.push({ slot: names[slot]!, stopMs: old.stopMs, exit: old.exit, replaceMs, callsDuring: workload.calls() - callsBefore });
     }
   } finally {
-    result = await within(workload.stop(), CALL_TIMEOUT_MS + 5_000, 'clients finishing their last call');
+    result = await withTimeout(workload.stop(), CALL_TIMEOUT_MS + 5_000, 'clients finishing their last call');
   }
 
   const logs = proxy.logs();
@@ -247,12 +229,10 @@ function describeReport(r: DeployReport): string[] {
   return out;
 }
 
-// Skipped locally without HAProxy; in CI it runs regardless and fails in startHaproxy().
-const skip = haproxySkipReason();
-
-describe('rolling deploys behind HAProxy (3 instances, one PostgreSQL, 20 stock clients)', { skip }, () => {
+// Without HAProxy startHaproxy() fails the tests: never a skip, by hand or in CI.
+describe('rolling deploys behind HAProxy (3 instances, one PostgreSQL, 20 stock clients)', () => {
   after(async () => {
-    await Promise.allSettled(resources.clients.map((c) => within(c.close(), 2000, 'client close')));
+    await Promise.allSettled(resources.clients.map((c) => withTimeout(c.close(), 2000, 'client close')));
     await Promise.allSettled(resources.procs.map((p) => p.kill('SIGKILL')));
     await Promise.allSettled(resources.proxies.map((p) => p.stop()));
     await Promise.allSettled(resources.dbs.map((d) => d.drop()));
@@ -275,11 +255,29 @@ describe('rolling deploys behind HAProxy (3 instances, one PostgreSQL, 20 stock 
     }
   });
 
-  test('SIGKILL, one instance at a time: reported, not asserted', { timeout: 75_000 }, async (t) => {
+  test('SIGKILL, one instance at a time: failed calls reported, sessions survive', { timeout: 75_000 }, async (t) => {
     const r = await rollingDeploy('SIGKILL', t);
-    // What a crash costs is the subject of the report above (and docs/scaleout-results.md); the only
-    // expectations are that the sessions themselves survive and the fleet came back.
-    assert.equal(r.instances.filter((x) => x.exit !== undefined).length, INSTANCES);
-    assert.ok(r.result.calls > 0);
+    // What a crash costs (calls in flight on the killed process) is the subject of the report above and of
+    // docs/scaleout-results.md, and is not asserted. What is: the fleet came back, and the sessions survived it.
+    assert.equal(r.instances.filter((x) => x.exit !== undefined).length, INSTANCES, 'every original instance was replaced');
+    assert.equal(r.sessionsCreated, CLIENTS, 'one session_created per client across all instances: nobody re-initialized');
+    for (const c of r.clients) assert.equal(c.sessionId(), c.initialSessionId, `client ${c.index} kept its session id`);
+    assert.ok(r.rehydrations > 0, 'the new instances rebuilt the sessions from PostgreSQL');
+    // Every session is served by the new fleet: one more call per client once every instance was replaced.
+    // (During the deploy a client whose call was in flight on a killed instance waits out its call timeout.)
+    const after = await Promise.all(
+      r.clients.map(async (c) => {
+        const text = `after-the-deploy-${c.index}`;
+        try {
+          const answer = (await c.call('echo', { text }, CALL_TIMEOUT_MS)).content?.[0]?.text;
+          return answer === text ? undefined : `client ${c.index} (${c.kind}): answered ${String(answer)}`;
+        } catch (error) {
+          return `client ${c.index} (${c.kind}): ${classify(error)}`;
+        }
+      }),
+    );
+    assert.deepEqual(after.filter(Boolean), [], 'every session is still served after the whole fleet was replaced');
+    const wrong = r.result.failures.filter((f) => f.type === 'wrong answer');
+    assert.equal(wrong.length, 0, `session state read back as acknowledged: ${JSON.stringify(wrong.slice(0, 3))}`);
   });
 });

@@ -1,14 +1,5 @@
-/** Network fixtures: a port nobody listens on, a server that accepts and never answers. */
+/** Network fixture: a server that accepts connections and never answers (a port nobody listens on is harness/ports.ts freePort). */
 import { createServer, type Socket } from 'node:net';
-
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 export async function hungServer(): Promise<{ port: number; close(): Promise<void> }> {
   const sockets = new Set<Socket>();

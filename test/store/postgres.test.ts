@@ -17,7 +17,8 @@ import {
 } from '../../src/store/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { runStoreContract } from './contract.js';
-import { closedPort, hungServer } from './net.js';
+import { freePort } from '../../harness/ports.js';
+import { hungServer } from './net.js';
 import { until } from './helpers.js';
 
 const databases: TestDatabase[] = [];
@@ -136,7 +137,7 @@ describe('postgres engine', () => {
 
   test('ping rejects within its bound on a closed port and on a server that never answers', async () => {
     const { createPostgresDatabase } = await import('../../src/store/postgres/database.js');
-    const port = await closedPort();
+    const port = await freePort(); // nobody listens there
     const refused = createPostgresDatabase({ url: `postgres://u:pw@127.0.0.1:${port}/db` });
     let started = performance.now();
     await assert.rejects(refused.ping(500), StoreQueryError);
@@ -158,7 +159,7 @@ describe('postgres engine', () => {
 
   test('openStore on an unreachable server retries with backoff, then fails after timeoutMs; no password anywhere', async () => {
     const logger = recordingLogger();
-    const port = await closedPort();
+    const port = await freePort(); // nobody listens there
     const password = 's3cr3t-Pa55';
     const started = performance.now();
     const error = await openStore({

@@ -5,12 +5,14 @@
  * a child process on a free loopback port; its config and admin socket live
  * in a temp directory removed by stop().
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
-import { freePort } from './ports.js';
+import { join } from 'node:path';
+import { freePort } from '../../harness/ports.js';
+import { spawnProcess } from '../../harness/process.js';
+import { removeTempDir, tempDir } from '../../harness/temp.js';
+import { sleep } from '../../harness/timeout.js';
+import { findTool } from '../../harness/tools.js';
 
 export interface Backend {
   /** HAProxy server name (also how stats and logs name it). */
@@ -75,36 +77,13 @@ export interface Haproxy {
   stop(): Promise<void>;
 }
 
-const EXTRA_DIRS = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
-
 /** Absolute path of the haproxy binary, or null. */
 export function findHaproxy(): string | null {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), ...EXTRA_DIRS];
-  for (const dir of dirs) {
-    const candidate = join(dir, 'haproxy');
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return null;
+  return findTool('haproxy') ?? null;
 }
 
 const MISSING =
   'haproxy is not installed (Debian package haproxy; `node scripts/ensure-tools.mjs haproxy` installs it when run as root)';
-
-/**
- * Why a test needing HAProxy must skip (a string for `{ skip }`), or false
- * when it must run. In CI (process.env.CI set) a missing HAProxy is never a
- * skip: the test runs and startHaproxy() fails, so the suite cannot pass
- * while silently testing nothing.
- */
-export function haproxySkipReason(): string | false {
-  if (findHaproxy() || process.env.CI) return false;
-  return MISSING;
-}
 
 /** Access-log format: space separated, so it parses without a regex per field. */
 const LOG_FORMAT = 'ACCESS %s %ST %tsc %rc %Ta %HM';
@@ -176,11 +155,6 @@ export function haproxyConfig(options: HaproxyOptions & { port: number; socket: 
   ].join('\n');
 }
 
-const live = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of live) child.kill('SIGKILL');
-});
-
 /** Sends one command to the admin socket and returns the whole answer. */
 function adminCommand(socket: string, command: string, timeoutMs = 2000): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -228,74 +202,40 @@ export function parseStats(csv: string, backend = 'durable_mcp'): Map<string, Se
   return out;
 }
 
+/** One access-log line, parsed; undefined for anything else HAProxy printed. */
+function accessLine(text: string): ProxyLogLine | undefined {
+  const at = text.indexOf('ACCESS ');
+  if (at < 0) return undefined;
+  const [server = '', status = '0', termination = '', retries = '', totalMs = '0', method = ''] = text.slice(at + 7).split(' ');
+  return { server, status: Number(status), termination, retries, totalMs: Number(totalMs), method };
+}
+
 export async function startHaproxy(options: HaproxyOptions): Promise<Haproxy> {
   const bin = findHaproxy();
-  if (!bin) throw new Error(`${MISSING}${process.env.CI ? '; it is required in CI' : ''}`);
-  const dir = mkdtempSync(join(tmpdir(), 'durable-mcp-haproxy-'));
+  // Never a skip: a suite run by hand must fail as CI does when the rolling-deploy tests cannot run.
+  if (!bin) throw new Error(MISSING);
+  const dir = tempDir('durable-mcp-haproxy');
   const port = options.port ?? (await freePort());
   const socket = join(dir, 'admin.sock');
   const config = haproxyConfig({ ...options, port, socket });
   const configPath = join(dir, 'haproxy.cfg');
   writeFileSync(configPath, config);
 
-  const proc = spawn(bin, ['-f', configPath, '-db'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  live.add(proc);
-  const exited = new Promise<number | string>((resolve) =>
-    proc.once('exit', (code, signal) => {
-      live.delete(proc);
-      resolve(code ?? signal ?? -1);
-    }),
-  );
-  let exitedYet = false;
-  void exited.then(() => (exitedYet = true));
-
-  const logs: ProxyLogLine[] = [];
-  let other = '';
-  let buffered = '';
-  const onLine = (line: string) => {
-    const at = line.indexOf('ACCESS ');
-    if (at < 0) {
-      if (other.length < 64_000) other += `${line}\n`;
-      return;
-    }
-    const [server = '', status = '0', termination = '', retries = '', totalMs = '0', method = ''] = line.slice(at + 7).split(' ');
-    logs.push({ server, status: Number(status), termination, retries, totalMs: Number(totalMs), method });
-  };
-  proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-    buffered += chunk;
-    let nl: number;
-    while ((nl = buffered.indexOf('\n')) >= 0) {
-      onLine(buffered.slice(0, nl));
-      buffered = buffered.slice(nl + 1);
-    }
-  });
-  proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-    if (other.length < 64_000) other += chunk;
-  });
-
   const stats = async () => parseStats(await adminCommand(socket, 'show stat'));
-
   // Ready once the admin socket answers (the frontend is bound by then).
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    if (exitedYet) throw new Error(`haproxy exited at startup: ${other.slice(-2000)}\nconfig:\n${config}`);
-    try {
-      await stats();
-      break;
-    } catch (error) {
-      if (Date.now() > deadline) {
-        proc.kill('SIGKILL');
-        throw new Error(`haproxy did not start within 10 s (${(error as Error).message}): ${other.slice(-2000)}`);
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  const proc = await spawnProcess({
+    name: `haproxy (config:\n${config})`,
+    command: bin,
+    args: ['-f', configPath, '-db'],
+    ready: { probe: async () => (await stats(), true), everyMs: 50 },
+    timeoutMs: 10_000,
+  });
 
   let stopped: Promise<void> | undefined;
   return {
     url: `http://127.0.0.1:${port}/mcp`,
     port,
-    pid: proc.pid!,
+    pid: proc.pid,
     config,
     stats,
     async waitForStatus(name, status, timeoutMs = 10_000) {
@@ -305,21 +245,17 @@ export async function startHaproxy(options: HaproxyOptions): Promise<Haproxy> {
         last = (await stats()).get(name)?.status ?? 'absent';
         // 'UP' exactly: 'UP 1/2' and 'DOWN 1/2' are transitions (with rise/fall 1 they do not occur).
         if (last === status) return;
-        await new Promise((r) => setTimeout(r, 50));
+        await sleep(50);
       }
       throw new Error(`haproxy: server ${name} still ${last} after ${timeoutMs} ms (wanted ${status})`);
     },
-    logs: () => logs,
-    output: () => other,
+    logs: () => proc.logs.flatMap((l) => accessLine(String(l.msg)) ?? []),
+    output: () =>
+      (proc.logs.filter((l) => !accessLine(String(l.msg))).map((l) => `${String(l.msg)}\n`).join('') + proc.stderr()).slice(-64_000),
     stop() {
       stopped ??= (async () => {
-        if (!exitedYet) {
-          proc.kill('SIGTERM');
-          const timer = setTimeout(() => proc.kill('SIGKILL'), 3000);
-          await exited;
-          clearTimeout(timer);
-        }
-        rmSync(dir, { recursive: true, force: true });
+        await proc.stop(3000);
+        removeTempDir(dir);
       })();
       return stopped;
     },

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { listen, type Listening } from '../../src/node/listen.js';
+import { listen, type Listening, type ListenOptions } from '../../src/node/listen.js';
 import { createDurableServer, type DurableServer, type DurableServerOptions } from '../../src/runtime/server.js';
 import { testApp } from '../fixtures/test-app.js';
 
@@ -14,7 +14,7 @@ export interface InProcess {
 }
 
 /** A durable server in this process on a random loopback port, with its log lines captured. */
-export async function startInProcess(options: Partial<DurableServerOptions> = {}): Promise<InProcess> {
+export async function startInProcess(options: Partial<DurableServerOptions> = {}, limits: Omit<ListenOptions, 'host' | 'port'> = {}): Promise<InProcess> {
   const logs: Array<Record<string, unknown>> = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -22,13 +22,9 @@ export async function startInProcess(options: Partial<DurableServerOptions> = {}
       done();
     },
   });
-  const server = await createDurableServer({
-    app: testApp,
-    store: 'pglite:memory',
-    logger: pino({ level: 'debug' }, sink),
-    ...options,
-  });
-  const listening = await listen(server, { host: '127.0.0.1', port: 0 });
+  const logger = pino({ level: 'debug' }, sink);
+  const server = await createDurableServer({ app: testApp, store: 'pglite:memory', logger, ...options });
+  const listening = await listen(server, { logger, ...limits, host: '127.0.0.1', port: 0 });
   return {
     url: listening.url,
     server,

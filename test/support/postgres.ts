@@ -3,16 +3,11 @@
  * PostgreSQL unless one was given); every test file makes its own fresh
  * database on it so files can run in parallel without seeing each other.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
+import { createDatabase, type Database } from '../../harness/postgres.js';
 
-export interface TestDatabase {
-  url: string;
-  drop(): Promise<void>;
-}
+export { sql } from '../../harness/postgres.js';
+export { tempDir } from '../../harness/temp.js';
+export type TestDatabase = Database;
 
 export function adminUrl(): string {
   const url = process.env.DATABASE_URL;
@@ -25,34 +20,6 @@ export function adminUrl(): string {
   return url;
 }
 
-async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: adminUrl(), connectionTimeoutMillis: 5000 });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
-export async function createTestDatabase(): Promise<TestDatabase> {
-  // A generated name of [a-z0-9_] only: CREATE DATABASE takes an identifier, not a bind parameter.
-  const name = `durable_mcp_test_${randomBytes(6).toString('hex')}`;
-  await withAdmin((client) => client.query(`CREATE DATABASE ${name}`));
-  const url = new URL(adminUrl());
-  url.pathname = `/${name}`;
-  let dropped = false;
-  return {
-    url: url.toString(),
-    async drop() {
-      if (dropped) return;
-      dropped = true;
-      await withAdmin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
-    },
-  };
-}
-
-/** A fresh directory under the OS temp dir (for PGlite data dirs). */
-export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `${prefix.replace(/[^A-Za-z0-9_-]/g, '-')}-`));
+export function createTestDatabase(): Promise<TestDatabase> {
+  return createDatabase(adminUrl(), 'durable_mcp_test');
 }

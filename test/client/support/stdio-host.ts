@@ -7,7 +7,7 @@
 import { Client, ProtocolError } from '@modelcontextprotocol/client';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import type { ClientCapabilities, Root } from '@modelcontextprotocol/client';
-import { withTimeout } from './processes.js';
+import { withTimeout } from '../../../harness/timeout.js';
 
 /** What every host here declares; the bridge must declare exactly this upstream. */
 export const HOST_CAPABILITIES: ClientCapabilities = {

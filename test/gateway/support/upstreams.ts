@@ -4,9 +4,9 @@
  * work). Adds the writes file every fixture appends to, so a test can count
  * what really ran.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { removeTempDir, tempDir } from '../../../harness/temp.js';
 import { FixtureServer } from '../../client/support/processes.js';
 
 export type UpstreamKind = 'sdk-v1-express' | 'sdk-v2-404' | 'sdk-v2-modern' | 'fastmcp';
@@ -25,7 +25,7 @@ export class UpstreamFixture {
   }
 
   static async start(kind: UpstreamKind, env: Record<string, string> = {}): Promise<UpstreamFixture> {
-    const dir = mkdtempSync(join(tmpdir(), 'durable-mcp-upstream-'));
+    const dir = tempDir('durable-mcp-upstream');
     const server = await FixtureServer.start(new URL(`../fixtures/${kind}.js`, import.meta.url), { FIXTURE_WRITES: join(dir, 'writes.txt'), ...env });
     return new UpstreamFixture(kind, server, dir);
   }
@@ -59,6 +59,6 @@ export class UpstreamFixture {
 
   async dispose(): Promise<void> {
     await this.server.dispose();
-    rmSync(this.#dir, { recursive: true, force: true });
+    removeTempDir(this.#dir);
   }
 }

@@ -15,7 +15,7 @@ import {
   UpstreamHttpError,
   UpstreamProtocolError,
 } from '../../../src/gateway/upstream/index.js';
-import { freePort } from '../../support/ports.js';
+import { freePort } from '../../../harness/ports.js';
 import { call, observe, rpc } from '../support/session.js';
 
 type Mode = 'garbage-json' | 'garbage-sse' | 'html' | '500' | '500-rpc' | 'hang';

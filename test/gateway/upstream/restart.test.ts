@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { killAll } from '../../client/support/processes.js';
+import { killAll } from '../../../harness/process.js';
 import { CLIENT, call, observe, textOf } from '../support/session.js';
 import { UpstreamFixture, type UpstreamKind } from '../support/upstreams.js';
 

@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { JSONRPCRequest } from '@modelcontextprotocol/client';
 import { UpstreamUnsupportedError } from '../../../src/gateway/upstream/index.js';
-import { killAll, waitFor } from '../../client/support/processes.js';
+import { killAll } from '../../../harness/process.js';
+import { waitFor } from '../../../harness/timeout.js';
 import { call, observe, textOf, type Observed } from '../support/session.js';
 import { UpstreamFixture, type UpstreamKind } from '../support/upstreams.js';
 

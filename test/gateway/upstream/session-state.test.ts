@@ -8,7 +8,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { killAll, waitFor } from '../../client/support/processes.js';
+import { killAll } from '../../../harness/process.js';
+import { waitFor } from '../../../harness/timeout.js';
 import { call, CLIENT, observe, rpc, textOf } from '../support/session.js';
 import { UpstreamFixture } from '../support/upstreams.js';
 

@@ -9,7 +9,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { OutcomeUnknownError, toJsonRpcError } from '../../../src/gateway/upstream/index.js';
-import { killAll, waitFor } from '../../client/support/processes.js';
+import { killAll } from '../../../harness/process.js';
+import { waitFor } from '../../../harness/timeout.js';
 import { call, observe, textOf } from '../support/session.js';
 import { UpstreamFixture, type UpstreamKind } from '../support/upstreams.js';
 
