@@ -125,10 +125,17 @@ export class TerminationFence {
     await this.#unlisten?.().catch((error: unknown) => this.onError(error, 'fence unlisten'));
   }
 
-  async #beat(): Promise<number> {
+  /** Sends a beat; `onBack` runs when it comes back (registered before sending: it can come back before the send resolves). */
+  async #beat(onBack?: () => void): Promise<number> {
     const n = ++this.#beats;
     this.#sent.set(n, performance.now());
-    await this.#send({ k: 'beat', o: this.instanceId, n });
+    if (onBack) this.#barriers.set(n, onBack);
+    try {
+      await this.#send({ k: 'beat', o: this.instanceId, n });
+    } catch (error) {
+      this.#barriers.delete(n);
+      throw error;
+    }
     return n;
   }
 
@@ -136,17 +143,19 @@ export class TerminationFence {
   async #barrier(timeoutMs: number): Promise<boolean> {
     let resolveBack!: (back: boolean) => void;
     const back = new Promise<boolean>((resolve) => (resolveBack = resolve));
-    const n = await this.#beat().catch((error: unknown) => {
-      this.onError(error, 'fence barrier');
-      return undefined;
-    });
-    if (n === undefined) return false;
-    this.#barriers.set(n, () => resolveBack(true));
     const timer = setTimeout(() => resolveBack(false), timeoutMs);
-    const result = await back;
-    clearTimeout(timer);
-    this.#barriers.delete(n);
-    return result;
+    let n: number | undefined;
+    try {
+      n = await this.#beat(() => resolveBack(true));
+      return await back;
+    } catch (error) {
+      this.onError(error, 'fence barrier');
+      return false;
+    } finally {
+      clearTimeout(timer);
+      // A beat that never came back (the connection dropped) must not hold its callback forever.
+      if (n !== undefined) this.#barriers.delete(n);
+    }
   }
 
   #receive(payload: string): void {
@@ -168,6 +177,7 @@ export class TerminationFence {
       for (const n of this.#sent.keys()) if (n <= message.n) this.#sent.delete(n);
       if (sentAt !== undefined) this.#freshUntil = Math.max(this.#freshUntil, sentAt + this.#leaseMs);
       this.#barriers.get(message.n)?.();
+      this.#barriers.delete(message.n);
       return;
     }
     if (message.k === 'ack') {
