@@ -8,6 +8,8 @@ export const TEST_APP = fileURLToPath(new URL('../fixtures/test-app.js', import.
 export type LogLine = Record<string, unknown> & { event?: string; msg?: string };
 
 export interface StartOptions {
+  /** `serve` (default) or `gateway` (which takes no --app; give its upstreams in `args`). */
+  command?: 'serve' | 'gateway';
   store: string;
   port?: number;
   /** A compiled app module, or 'default' for what `serve` runs without --app. Default: the test app. */
@@ -35,12 +37,12 @@ export interface ServerProcess {
 export async function startServer(options: StartOptions): Promise<ServerProcess> {
   const args = [
     CLI,
-    'serve',
+    options.command ?? 'serve',
     '--port',
     String(options.port ?? 0),
     '--store',
     options.store,
-    ...(options.app === 'default' ? [] : ['--app', options.app ?? TEST_APP]),
+    ...(options.command === 'gateway' || options.app === 'default' ? [] : ['--app', options.app ?? TEST_APP]),
     '--log-level',
     'debug',
     ...(options.deploymentId ? ['--deployment-id', options.deploymentId] : []),
