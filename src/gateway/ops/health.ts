@@ -8,7 +8,7 @@
 export interface Reachability {
   reachable: boolean;
   /** The HTTP status the upstream answered the check with. */
-  status?: number;
+  httpStatus?: number;
   latencyMs: number;
   /** Why it is not reachable (scrubbed of credentials). */
   error?: string;
@@ -31,7 +31,7 @@ export function httpProbe(url: URL, headers: Record<string, string>, fetchFn: ty
       // Whatever it sent (an error body, or a stream some servers open anyway) is not read.
       await response.body?.cancel().catch(() => undefined);
       const latencyMs = Math.round((performance.now() - started) * 100) / 100;
-      return { reachable: response.status < 500, status: response.status, latencyMs, checkedAt, ...(response.status >= 500 && { error: `HTTP ${response.status}` }) };
+      return { reachable: response.status < 500, httpStatus: response.status, latencyMs, checkedAt, ...(response.status >= 500 && { error: `HTTP ${response.status}` }) };
     } catch (error) {
       const latencyMs = Math.round((performance.now() - started) * 100) / 100;
       const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
