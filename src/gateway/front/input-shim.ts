@@ -9,6 +9,7 @@
  * byte), until the upstream gives a complete result or the round cap is hit.
  */
 import type { ClientCapabilities, JSONRPCRequest, JSONRPCResponse } from '@modelcontextprotocol/client';
+import { GatewayErrorCode } from './errors.js';
 
 /** Fixed pacing of a round that carries no input requests (the upstream only asked to be called again). */
 const STATE_ONLY_PACING_MS = 250;
@@ -36,7 +37,7 @@ const NEEDS: Readonly<Record<string, keyof ClientCapabilities>> = {
 };
 
 function failure(id: JSONRPCRequest['id'], message: string): JSONRPCResponse {
-  return { jsonrpc: '2.0', id, error: { code: -32603, message, data: { code: 'DURABLE_MCP_GATEWAY_INPUT_FAILED', mayHaveRun: true } } };
+  return { jsonrpc: '2.0', id, error: { code: -32603, message, data: { code: GatewayErrorCode.InputFailed, mayHaveRun: true } } };
 }
 
 /** Runs the rounds after a first `input_required` answer; returns the upstream's final response (or a clear error). */

@@ -15,6 +15,7 @@ import type { UpstreamLink } from '../link.js';
 import { MODERN_PROTOCOL_VERSION } from '../upstream/envelope.js';
 import type { UpstreamMessage } from '../upstream/types.js';
 import type { GatewayRoute } from '../route.js';
+import { GatewayErrorCode } from './errors.js';
 import { SnapshotWriter, storedSnapshot } from './snapshot-writer.js';
 
 export interface ModernIdentity {
@@ -110,7 +111,7 @@ export function refusal(message: Extract<UpstreamMessage, { id: unknown }>): JSO
     error: {
       code: -32601,
       message: `the client speaks MCP 2026-07-28, which has no server-to-client requests; the gateway cannot deliver ${message.method} to it`,
-      data: { code: 'DURABLE_MCP_GATEWAY_ERA_UNSUPPORTED' },
+      data: { code: GatewayErrorCode.EraUnsupported },
     },
   };
 }
