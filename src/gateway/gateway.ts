@@ -55,6 +55,9 @@ function publishChange(changes: ChangeNotifier, message: JSONRPCNotification): v
 export async function createDurableGateway(options: DurableGatewayOptions): Promise<DurableServer> {
   const { upstreams } = options;
   if (upstreams.length === 0) throw new TypeError('the gateway needs at least one upstream');
+  const labels = upstreams.map((u) => routeLabel(u.name ?? ''));
+  // Metrics, logs and /upstreams name the /mcp upstream `default`: a named one may not take that name too.
+  if (new Set(labels).size !== labels.length) throw new TypeError(`upstream names must be unique (the /mcp upstream is named 'default'): ${labels.join(', ')}`);
   const deploymentId = options.deploymentId ?? defaultGatewayDeploymentId(upstreams);
   const instanceId = options.instanceId ?? generateId('inst');
   const logger = options.logger ?? createLogger({ deploymentId, instanceId });

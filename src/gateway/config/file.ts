@@ -36,7 +36,7 @@ const UpstreamSchema = z.strictObject({
 });
 
 const ConfigSchema = z.strictObject({
-  upstreams: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'an upstream name is 1-64 letters, digits, ".", "_" or "-"'), UpstreamSchema),
+  upstreams: z.record(z.string(), UpstreamSchema),
 });
 
 type UpstreamEntry = z.infer<typeof UpstreamSchema>;
@@ -53,6 +53,8 @@ function budgetOf(value: z.infer<typeof budget> | undefined, where: string) {
 
 export function upstreamOptions(name: string, entry: UpstreamEntry, env: NodeJS.ProcessEnv): HttpUpstreamOptions {
   const where = `upstreams.${name}`;
+  // The name becomes the path /mcp/<name> and a metrics label.
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) throw new Error(`${where}: an upstream name is 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit`);
   const headers = Object.fromEntries(Object.entries(entry.headers ?? {}).map(([key, value]) => [key, expandVariables(value, env, `${where}.headers.${key}`)]));
   const options: HttpUpstreamOptions = { name, url: expandVariables(entry.url, env, `${where}.url`), headers };
   if (entry.era) options.era = entry.era;
