@@ -7,6 +7,8 @@
  * first call after an upstream restart: how much a cold upstream
  * re-initialize (404, initialize in the client's name, re-send) adds to it.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Config } from '../config.js';
 import { cpuSnapshot, cpuUsage } from '../cpu.js';
 import { HttpClient } from '../http.js';
@@ -31,6 +33,8 @@ export interface GatewayResults {
   cells: GatewayCell[];
   /** First call through the gateway after an upstream restart minus a normal call, ms, per repetition. */
   reinitializeAddedMs: number[];
+  /** The same with `streamOpenTimeout: 100` (this upstream does not flush its SSE GET headers; see the README's limits). */
+  reinitializeShortStreamWaitMs: number[];
   store: string;
 }
 
@@ -38,11 +42,13 @@ async function startUpstream(port: number): Promise<ServerProcess> {
   return spawnServer({ name: 'upstream (sdk-legacy)', args: [serverScript('sdk-legacy')], ready: 'log', env: { PORT: String(port) } });
 }
 
-async function startGateway(upstreamUrl: string, store: string): Promise<ServerProcess> {
+/** With `configFile`, the upstream comes from it (served at /mcp/<name>) instead of --upstream. */
+async function startGateway(upstreamUrl: string, store: string, configFile?: string): Promise<ServerProcess> {
   const port = await freePort();
+  const upstream = configFile ? ['--config', configFile] : ['--upstream', upstreamUrl];
   return spawnServer({
     name: 'durable-mcp gateway',
-    args: [CLI, 'gateway', '--upstream', upstreamUrl, '--port', String(port), '--store', store, '--log-level', 'warn'],
+    args: [CLI, 'gateway', ...upstream, '--port', String(port), '--store', store, '--log-level', 'warn'],
     env: { DATABASE_URL: undefined, DURABLE_MCP_STORE: undefined, LOG_LEVEL: undefined },
     ready: 'healthz',
     port,
@@ -63,6 +69,8 @@ export async function runGateway(config: Config, resources: Resources): Promise<
   const client = new HttpClient(8);
   const cells: GatewayCell[] = [];
   const reinitializeAddedMs: number[] = [];
+  const reinitializeShortStreamWaitMs: number[] = [];
+  let short: ServerProcess | undefined;
   const shape = requestShape(TARGETS.find((t) => t.id === 'b')!);
   try {
     const sessions = { direct: [] as string[], gateway: [] as string[] };
@@ -100,22 +108,31 @@ export async function runGateway(config: Config, resources: Resources): Promise<
     // Cold re-initialize: the upstream restarts (its sessions gone); a direct client warms the new process
     // first, so what is left of the gateway's first call is the re-initialize itself (404, initialize,
     // initialized, list check, re-send), not the new process's own JIT.
-    const session = await openSession(client, gateway.url);
-    expectEcho(await callLegacyEcho(client, gateway.url, session), 'before restart');
-    for (let round = 0; round < (config.quick ? 3 : 7); round++) {
-      await upstream.kill();
-      upstream = await startUpstream(upstreamPort);
-      for (let i = 0; i < 3; i++) expectEcho(await callLegacyEcho(client, upstream.url, await openSession(client, upstream.url)), 'warm the new upstream');
-      const first = await timed(async () => expectEcho(await callLegacyEcho(client, gateway.url, session), 'first call after the restart'));
-      const normal = await timed(async () => expectEcho(await callLegacyEcho(client, gateway.url, session), 'second call'));
-      reinitializeAddedMs.push(first - normal);
-      log(`  gateway: first call after upstream restart ${first.toFixed(1)} ms, next ${normal.toFixed(1)} ms`);
-    }
+    const rounds = config.quick ? 3 : 7;
+    const measure = async (url: string, into: number[], label: string) => {
+      const session = await openSession(client, url);
+      expectEcho(await callLegacyEcho(client, url, session), 'before restart');
+      for (let round = 0; round < rounds; round++) {
+        await upstream.kill();
+        upstream = await startUpstream(upstreamPort);
+        for (let i = 0; i < 3; i++) expectEcho(await callLegacyEcho(client, upstream.url, await openSession(client, upstream.url)), 'warm the new upstream');
+        const first = await timed(async () => expectEcho(await callLegacyEcho(client, url, session), 'first call after the restart'));
+        const normal = await timed(async () => expectEcho(await callLegacyEcho(client, url, session), 'second call'));
+        into.push(first - normal);
+        log(`  gateway${label}: first call after upstream restart ${first.toFixed(1)} ms, next ${normal.toFixed(1)} ms`);
+      }
+    };
+    await measure(gateway.url, reinitializeAddedMs, '');
+    const configFile = join(resources.tempDir('gateway-config'), 'gateway.json');
+    writeFileSync(configFile, JSON.stringify({ upstreams: { up: { url: upstream.url, streamOpenTimeout: 100 } } }));
+    short = await startGateway(upstream.url, store.url, configFile);
+    await measure(short.url.replace(/\/mcp$/, '/mcp/up'), reinitializeShortStreamWaitMs, ' (streamOpenTimeout 100 ms)');
   } finally {
     client.close();
     await gateway.stop();
+    await short?.stop();
     await upstream.stop();
     await store.cleanup();
   }
-  return { cells, reinitializeAddedMs, store: 'postgres' };
+  return { cells, reinitializeAddedMs, reinitializeShortStreamWaitMs, store: 'postgres' };
 }

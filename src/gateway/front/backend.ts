@@ -13,7 +13,9 @@
 import type { InitializeRequestParams, InitializeResult, JSONRPCMessage, JSONRPCNotification, JSONRPCRequest, JSONRPCResponse, LoggingLevel } from '@modelcontextprotocol/client';
 import type { RequestId, Transport, TransportSendOptions } from '@modelcontextprotocol/server';
 import { isRuntimeRequestId, type SessionBackend, type SessionBackendRequest, type SessionEnd } from '../../runtime/sessions/backend.js';
+import { isResilientClientError } from '../../client/errors.js';
 import type { UpstreamLink } from '../link.js';
+import { UpstreamError } from '../upstream/errors.js';
 import type { RecreatedInfo, UpstreamHooks, UpstreamMessage, UpstreamSnapshot } from '../upstream/types.js';
 import type { GatewayRoute } from '../route.js';
 import { fulfilInputs, isInputRequired } from './input-shim.js';
@@ -119,6 +121,8 @@ export class GatewaySessionBackend implements SessionBackend {
     try {
       response = await this.#answer(request);
     } catch (error) {
+      // A failure the upstream side did not type is a bug somewhere: the client gets "internal error", the log the detail.
+      if (!isTypedFailure(error)) this.#deps.onError(error, `relay ${request.method}`);
       response = this.#deps.route.clientError(error, request.id);
     }
     await this.#send(response, undefined);
@@ -205,6 +209,10 @@ export class GatewaySessionBackend implements SessionBackend {
       this.#deps.onDebug(error, 'send to the client');
     }
   }
+}
+
+function isTypedFailure(error: unknown): boolean {
+  return error instanceof UpstreamError || isResilientClientError(error);
 }
 
 export function gatewayBackendFactory(routes: ReadonlyMap<string, GatewayRoute>, deps: Omit<GatewayBackendDeps, 'route'>) {

@@ -34,7 +34,11 @@ describe('stock clients through the gateway while the upstream and the gateway r
     const callBoth = async (label: string) => {
       for (const [name, client] of [['v1', v1.client], ['v2', v2.client]] as const) {
         const line = `${name}-${label}`;
-        const result = await client.callTool({ name: 'append', arguments: { line } });
+        const result = await client.callTool({ name: 'append', arguments: { line } }).catch((error: unknown) => {
+          // What the gateway logged about it is what explains a failure here.
+          const errors = gateway.logText().split('\n').filter((l) => /"level":(40|50|60)/.test(l)).slice(-10);
+          throw new Error(`${name} ${label}: ${String(error)}; gateway warnings and errors:\n${errors.join('\n')}`);
+        });
         assert.equal(textOf(result), `appended ${line}`, `${name} after ${label}`);
         expected.push(line);
         calls++;
