@@ -194,8 +194,7 @@ export class Session {
   }
 
   #safeToRepeat(tool: string | undefined): boolean {
-    if (tool === undefined) return false;
-    return (this.catalogue ? this.catalogue.isSafeToRepeat(tool) : this.backend.isSafeToRepeat?.(tool)) === true;
+    return tool !== undefined && (this.catalogue ? this.catalogue.isSafeToRepeat(tool) : this.backend.isSafeToRepeat?.(tool)) === true;
   }
 
   /**
