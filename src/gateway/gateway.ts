@@ -81,7 +81,10 @@ export async function createDurableGateway(options: DurableGatewayOptions): Prom
           backends: gatewayBackendFactory(routes, { saveMeta: (id, patch) => ctx.store.sessions.mergeMeta(id, patch), onError, onDebug }),
           modern: gatewayModernHandler({ routes, links, maxBodyBytes: ctx.maxBodyBytes, bus: ctx.bus, onerror: ctx.onModernError }),
           routes: upstreamRoutes(routes),
-          close: () => links.close(),
+          close: async () => {
+            await links.close();
+            for (const route of routes.values()) route.close();
+          },
         };
       },
     },

@@ -8,6 +8,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { JSONRPCErrorResponse, RequestId } from '@modelcontextprotocol/client';
 import type { Logger } from 'pino';
 import { httpLinkFactory } from './http-link.js';
+import { nodeFetch } from './node-fetch.js';
 import type { LinkFactory } from './link.js';
 import { displayUrl, secretScrubber, type Scrub } from './front/secrets.js';
 import { cachedProbe, httpProbe, type Probe, type Reachability } from './ops/health.js';
@@ -58,6 +59,8 @@ export interface GatewayRoute {
   readonly describe: Record<string, unknown>;
   health(): Promise<Reachability | undefined>;
   readonly scrub: Scrub;
+  /** Releases what the route holds (pooled upstream connections). */
+  close(): void;
 }
 
 export interface RouteDeps {
@@ -79,8 +82,12 @@ export function createRoute(options: GatewayUpstreamOptions, deps: RouteDeps): G
   let describe: Record<string, unknown>;
   let probe: Probe | undefined;
   let forward: AsyncLocalStorage<string | undefined> | undefined;
+  let close = () => undefined as void;
   if (isHttp(options)) {
-    const base = resolveUpstreamConfig(options);
+    // Unless the caller brings its own fetch: node:http with pooled connections (see node-fetch.ts for why).
+    const pooled = options.fetch ? undefined : nodeFetch();
+    if (pooled) close = () => pooled.destroy();
+    const base = resolveUpstreamConfig({ ...options, ...(pooled && { fetch: pooled }) });
     scrub = secretScrubber(base.url, base.headers);
     if (options.forwardAuthorization) {
       const store = (forward = new AsyncLocalStorage<string | undefined>());
@@ -119,6 +126,7 @@ export function createRoute(options: GatewayUpstreamOptions, deps: RouteDeps): G
     describe,
     health: async () => (health ? health() : undefined),
     scrub,
+    close,
   };
 }
 
