@@ -74,7 +74,7 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
   if (upstreams.length === 0) throw new Error('gateway: give --upstream <url> or --config <file> (durable-mcp gateway --help)');
 
   const names = upstreams.map((u) => u.name ?? '');
-  const cli = parseRuntimeFlags(values, env, () => defaultGatewayDeploymentId(upstreams));
+  const cli = await parseRuntimeFlags(values, env, () => defaultGatewayDeploymentId(upstreams));
   const started = performance.now();
   const server = await createDurableGateway({ ...cli.options, upstreams });
   return runUntilSignal(server, cli, () => ({ gateway: names.map((n) => (n === '' ? '/mcp' : `/mcp/${n}`)) }), started);

@@ -11,13 +11,19 @@ import type { DurableServer, RuntimeOptions } from '../runtime/runtime.js';
 import { generateId } from '../runtime/server.js';
 import { VERSION } from '../version.js';
 import { assertBindAllowed, isLoopback, listen, type Listening } from '../node/listen.js';
+import { chooseDefaultStore } from '../store/index.js';
 import { parseDuration, parsePositiveInt } from './durations.js';
 
 export const RUNTIME_HELP = `  --port <n>                 TCP port (PORT; default 8080)
   --host <addr>              bind address (DURABLE_MCP_HOST; default 127.0.0.1).
                              Anything but loopback requires API keys.
-  --store <url>              pglite:<dir> (embedded, one process) or postgres://user:pass@host/db
-                             (DATABASE_URL, then DURABLE_MCP_STORE; default pglite:./.durable-mcp)
+  --store <url>              embedded-postgres:<dir> (a PostgreSQL child process this server starts
+                             and stops; one process per directory), pglite:<dir> (PostgreSQL in
+                             WASM in this process; one process per directory), or
+                             postgres://user:pass@host/db (DATABASE_URL, then DURABLE_MCP_STORE;
+                             default embedded-postgres:./.durable-mcp, or pglite:./.durable-mcp
+                             when that directory already holds a PGlite store or this platform
+                             has no PostgreSQL binaries)
   --deployment-id <id>       names this build in logs, headers and 404s (DEPLOYMENT_ID; default
                              derived from what is served, so stable across restarts)
   --api-keys-file <file>     API keys, one "principal:secret" or "principal:sha256:<hex>" per line
@@ -90,12 +96,15 @@ export interface RuntimeCli {
   options: RuntimeOptions & { deploymentId: string; instanceId: string; logger: Logger };
 }
 
-/** Reads the runtime's flags (flag, then environment, then default) and checks the bind before anything is opened. */
-export function parseRuntimeFlags(values: RuntimeFlagValues, env: NodeJS.ProcessEnv, defaultDeploymentId: () => string): RuntimeCli {
+/**
+ * Reads the runtime's flags (flag, then environment, then default) and checks the bind before anything is opened.
+ * Without a store: embedded PostgreSQL in ./.durable-mcp, or PGlite there when it must be (logged with the reason).
+ */
+export async function parseRuntimeFlags(values: RuntimeFlagValues, env: NodeJS.ProcessEnv, defaultDeploymentId: () => string): Promise<RuntimeCli> {
   const host = values.host ?? env.DURABLE_MCP_HOST ?? '127.0.0.1';
   const port = Number(values.port ?? env.PORT ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: '${values.port ?? env.PORT}' is not a port`);
-  const store = values.store ?? env.DATABASE_URL ?? env.DURABLE_MCP_STORE ?? 'pglite:./.durable-mcp';
+  const givenStore = values.store ?? env.DATABASE_URL ?? env.DURABLE_MCP_STORE;
   const deploymentId = values['deployment-id'] ?? env.DEPLOYMENT_ID ?? defaultDeploymentId();
   const instanceId = generateId('inst');
   const level = (values['log-level'] ?? env.LOG_LEVEL ?? 'info') as 'info';
@@ -129,6 +138,7 @@ export function parseRuntimeFlags(values: RuntimeFlagValues, env: NodeJS.Process
   }
   const metricsToken = values['metrics-token'] ?? env.DURABLE_MCP_METRICS_TOKEN;
   const origins = listOf(values['allowed-origins'] ?? env.DURABLE_MCP_ALLOWED_ORIGINS);
+  const store = givenStore ?? (await defaultStore(logger));
   return {
     host,
     port,
@@ -157,6 +167,12 @@ export function parseRuntimeFlags(values: RuntimeFlagValues, env: NodeJS.Process
       ...(maxBody && { maxBodyBytes: maxBody }),
     },
   };
+}
+
+async function defaultStore(logger: Logger): Promise<string> {
+  const chosen = await chooseDefaultStore();
+  if (chosen.fallback) logger.warn({ event: 'store_default_fallback', store: chosen.url, reason: chosen.fallback }, chosen.fallback);
+  return chosen.url;
 }
 
 /**

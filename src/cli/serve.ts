@@ -44,7 +44,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   }
   const env = cliEnv();
   const app = await loadApp(values.app ?? env.DURABLE_MCP_APP);
-  const cli = parseRuntimeFlags(values, env, () => defaultDeploymentId(app));
+  const cli = await parseRuntimeFlags(values, env, () => defaultDeploymentId(app));
   const consoleOn = values['no-console'] !== true && !/^(off|false|0|no)$/i.test(env.DURABLE_MCP_CONSOLE ?? '');
   const operators = listOf(values.operators ?? env.DURABLE_MCP_OPERATORS) ?? [];
   const { apiKeys = [], logger } = cli.options;
