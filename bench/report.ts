@@ -5,6 +5,8 @@
 import type { Config } from './config.js';
 import type { Machine } from './machine.js';
 import type { BootResult } from './sections/boot.js';
+import { gatewaySection } from './gateway-report.js';
+import type { GatewayResults } from './sections/gateway.js';
 import type { ProfileSummary } from './profile.js';
 import type { ProfiledCell, ProfiledStorm } from './sections/profile.js';
 import type { RehydrationResult } from './sections/rehydration.js';
@@ -34,6 +36,7 @@ export interface Results {
   boot?: BootResult[];
   footprint?: FootprintResult;
   sessionMemory?: SessionMemory[];
+  gateway?: GatewayResults;
   profiles?: ProfiledCell[];
   rehydrationProfiles?: ProfiledStorm[];
   scaleout?: ScaleoutResult;
@@ -350,6 +353,7 @@ export function renderReport(results: Results): string {
   if (results.boot?.length) parts.push('', bootSection(results.boot));
   if (results.footprint?.runs.length) parts.push('', footprintSection(results.footprint));
   if (results.sessionMemory?.length) parts.push('', sessionMemorySection(results.sessionMemory));
+  if (results.gateway) parts.push('', gatewaySection(results.gateway));
   if (results.profiles?.length) parts.push('', profileSection(results.profiles));
   if (results.rehydrationProfiles?.length) parts.push('', rehydrationProfileSection(results.rehydrationProfiles, results.throughput));
   if (results.scaleout) parts.push('', '## Scale-out (HAProxy, 1 to 3 instances on one PostgreSQL)', '', renderScaleout(results.machine, results.scaleout));

@@ -18,6 +18,7 @@ import { rehydrationMisses, renderReport, throughputMisses, type Results } from 
 import { runBoot } from './sections/boot.js';
 import { runFootprint } from './sections/footprint.js';
 import { runSessionMemory } from './sections/session-memory.js';
+import { runGateway } from './sections/gateway.js';
 import { runProfiles, runRehydrationProfiles } from './sections/profile.js';
 import { runRehydration } from './sections/rehydration.js';
 import { runRss } from './sections/rss.js';
@@ -116,6 +117,7 @@ async function main(): Promise<void> {
     if (config.sections.has('footprint')) await part('footprint', async () => void (results.footprint = await runFootprint(config, resources)));
     if (config.sections.has('session-memory')) await part('session memory', async () => void (results.sessionMemory = await runSessionMemory(config, resources)));
     if (config.sections.has('scaleout')) await part('scaleout', async () => void (results.scaleout = await runScaleout(config, resources, haproxyVersion())));
+    if (config.sections.has('gateway')) await part('gateway', async () => void (results.gateway = await runGateway(config, resources)));
     const toProfile = profileTargets(config, results);
     if (toProfile.length > 0) {
       const n = config.connections.includes(16) ? 16 : config.connections[0]!;
@@ -125,7 +127,7 @@ async function main(): Promise<void> {
     if (rebuilds.length > 0) {
       await part('rebuild profiles', async () => void (results.rehydrationProfiles = await runRehydrationProfiles(resources, rebuilds, config.profileStormSessions)));
     }
-    if (withPostgres && (config.targets.includes('e') || config.sections.size > 1)) {
+    if ((withPostgres || config.sections.has('gateway')) && (config.targets.includes('e') || config.sections.size > 1 || config.sections.has('gateway'))) {
       await part('postgres version', async () => void (results.postgres = (await resources.postgres()).description));
     }
   } finally {

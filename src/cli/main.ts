@@ -5,6 +5,7 @@ const HELP = `durable-mcp: MCP servers whose sessions survive restarts and deplo
 
 Usage:
   durable-mcp serve [options]     run the server (durable-mcp serve --help)
+  durable-mcp gateway [options]   durable sessions in front of an existing MCP server (durable-mcp gateway --help)
   durable-mcp bridge <url> [...]  stdio-to-HTTP bridge with session recovery (durable-mcp bridge --help)
   durable-mcp memory export|import  move the memory app's projects between stores (durable-mcp memory --help)
   durable-mcp --help | --version
@@ -15,6 +16,10 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'serve':
       return serveCommand(rest);
+    case 'gateway': {
+      const { gatewayCommand } = await import('./gateway.js');
+      return gatewayCommand(rest);
+    }
     case 'bridge': {
       const { bridgeCommand } = await import('../bridge/index.js');
       // The bridge owns stdio until its client hangs up; then nothing else should keep the process alive.

@@ -63,10 +63,13 @@ export function wireError(code: HttpWireErrorCode, options: WireErrorOptions = {
   });
 }
 
-/** Why a presented session id was not served. `wrong_principal` is logged, never shown: the client sees `unknown`. */
-export type RejectionReason = 'unknown' | 'expired' | 'terminated' | 'wrong_principal' | 'missing';
+/**
+ * Why a presented session id was not served. `wrong_principal` and `wrong_route` (a session presented on an
+ * endpoint other than its own) are logged, never shown: the client sees `unknown`.
+ */
+export type RejectionReason = 'unknown' | 'expired' | 'terminated' | 'wrong_principal' | 'wrong_route' | 'missing';
 
-const REJECTION_TEXT: Record<Exclude<RejectionReason, 'missing' | 'wrong_principal'>, string> = {
+const REJECTION_TEXT: Record<Exclude<RejectionReason, 'missing' | 'wrong_principal' | 'wrong_route'>, string> = {
   unknown: 'This server has no session with that id.',
   expired: 'The session expired after being idle too long.',
   terminated: 'The session was terminated (DELETE).',
@@ -74,7 +77,7 @@ const REJECTION_TEXT: Record<Exclude<RejectionReason, 'missing' | 'wrong_princip
 
 /** The 404 that tells a client what happened and what to do next. */
 export function sessionNotFound(reason: Exclude<RejectionReason, 'missing'>, deploymentId: string): Response {
-  const shown = reason === 'wrong_principal' ? 'unknown' : reason;
+  const shown = reason === 'wrong_principal' || reason === 'wrong_route' ? 'unknown' : reason;
   return wireError('SESSION_NOT_FOUND', {
     data: {
       reason: shown,

@@ -1,4 +1,5 @@
 import type { ServerEventBus } from '@modelcontextprotocol/server';
+import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { openStore, type Migration, type Store } from '../store/index.js';
 import type { ChangeNotifier } from './app.js';
@@ -8,7 +9,7 @@ import { Drain } from './drain.js';
 import { wireError } from './errors.js';
 import { EventWriter } from './events/event-writer.js';
 import { STANDALONE_STREAM } from './events/session-event-store.js';
-import { createHttpApp, type MountedHandler } from './http/app.js';
+import { createHttpApp, type GuardedRoute, type MountedHandler } from './http/app.js';
 import { loopbackOrigins } from './http/guards.js';
 import { createMcpEndpoint } from './http/mcp-endpoint.js';
 import { metricsHandler } from './http/ops-routes.js';
@@ -28,6 +29,7 @@ import { VERSION } from '../version.js';
 import { resolveOptions, type RuntimeOptions } from './runtime-options.js';
 
 export type { RuntimeOptions } from './runtime-options.js';
+export type EngineRoute = GuardedRoute;
 export type { DurableServerHook } from './lifecycle.js';
 
 /** The server's public face. Everything else is reachable only through `internalsOf()` (tests). */
@@ -62,8 +64,24 @@ export interface RuntimeEngine {
   name: string;
   version: string;
   migrations?: readonly Migration[];
-  /** Builds the two halves once the store is open. */
-  start(ctx: EngineContext): { backends: SessionBackendFactory; modern: ModernHandler };
+  /**
+   * The MCP endpoints: '' is `/mcp`, a name is `/mcp/<name>`. Default `['']`. One runtime (one registry,
+   * sweeper and cluster bus) serves them all; a session is served only on the route it was created on.
+   */
+  routes?: readonly string[];
+  /** Whether the runtime lists each session's catalogue itself (see SessionFactoryOptions.catalogue). Default true. */
+  catalogue?: boolean;
+  /** Builds the engine's parts once the store is open. */
+  start(ctx: EngineContext): StartedEngine;
+}
+
+export interface StartedEngine {
+  backends: SessionBackendFactory;
+  modern: ModernHandler;
+  /** GET routes of the engine's own, behind the origin guard and API keys. */
+  routes?: readonly EngineRoute[];
+  /** Released when the server closes, after the sessions and before the store. */
+  close?: () => Promise<void> | void;
 }
 
 export interface EngineContext {
@@ -72,6 +90,9 @@ export interface EngineContext {
   bus: ServerEventBus;
   maxBodyBytes: number;
   onModernError: (error: Error) => void;
+  logger: Logger;
+  /** The server's metrics registry, where an engine registers metrics of its own. */
+  registry: Registry;
 }
 
 /** Options once the caller has settled the names and the log and metrics sinks. */
@@ -84,6 +105,7 @@ export async function startRuntime(
 ): Promise<DurableServer> {
   const o = resolveOptions(options);
   const { logger, metrics, deploymentId, instanceId } = options;
+  checkRoutes(engine.routes);
   const life = new Lifecycle(logger);
   try {
     let store: Store;
@@ -108,6 +130,18 @@ export async function startRuntime(
   }
 }
 
+/** Route names become URL path segments and log fields: checked before anything is opened. */
+function checkRoutes(routes: readonly string[] | undefined): void {
+  if (!routes) return;
+  if (routes.length === 0) throw new TypeError('an engine must serve at least one route');
+  for (const route of routes) {
+    if (route !== '' && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(route)) {
+      throw new TypeError(`route name '${route}' must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit`);
+    }
+  }
+  if (new Set(routes).size !== routes.length) throw new TypeError(`route names must be unique: ${routes.join(', ')}`);
+}
+
 async function wire(
   life: Lifecycle,
   store: Store,
@@ -127,13 +161,17 @@ async function wire(
     resourcesChanged: () => bus.publish({ kind: 'resources_list_changed' }),
     resourceUpdated: (uri: string) => bus.publish({ kind: 'resource_updated', uri }),
   };
-  const { backends, modern } = engine.start({
+  const started = engine.start({
     store,
     changes,
     bus,
     maxBodyBytes: o.maxBodyBytes,
     onModernError: (error) => logger.debug({ err: error }, 'modern request rejected'),
+    logger,
+    registry: metrics.registry,
   });
+  const { backends, modern } = started;
+  if (started.close) life.opened(`${engine.name} engine`, started.close);
   life.opened('modern handler', () => modern.close());
 
   let relay: SessionRelay | undefined;
@@ -157,6 +195,7 @@ async function wire(
     deploymentId,
     instanceId,
     serverVersion: engine.version,
+    ...(engine.catalogue === false && { catalogue: false }),
     responseMode: o.responseMode,
     retryIntervalMs: o.retryIntervalMs,
     maxBodyBytes: o.maxBodyBytes,
@@ -209,6 +248,8 @@ async function wire(
   }
   const http = createHttpApp({
     endpoint,
+    ...(engine.routes && { routes: engine.routes }),
+    ...(started.routes && { guardedRoutes: started.routes }),
     apiKeys: o.apiKeys,
     guard: {
       ...(o.allowedHosts !== 'any' && { allowedHosts: o.allowedHosts }),

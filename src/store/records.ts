@@ -24,10 +24,17 @@ export interface SessionRecord {
   deploymentId: string;
   /** Free-form runtime bookkeeping (e.g. the last deployment that served it, the tool-list hash it last saw). */
   meta: Record<string, unknown>;
+  /**
+   * The endpoint the session was created on: '' for a server's one endpoint, a name for one of several (the
+   * gateway's `/mcp/<name>`). A session is served only where it was created.
+   */
+  route: string;
 }
 
-export type NewSession = Omit<SessionRecord, 'lastActiveAt' | 'terminatedAt' | 'meta'> & {
+export type NewSession = Omit<SessionRecord, 'lastActiveAt' | 'terminatedAt' | 'meta' | 'route'> & {
   meta?: Record<string, unknown>;
+  /** Default ''. */
+  route?: string;
 };
 
 export interface SessionStatus {

@@ -64,4 +64,12 @@ CREATE TABLE durable_mcp_mailbox (
 CREATE INDEX durable_mcp_mailbox_created_at ON durable_mcp_mailbox (created_at);
 `,
   },
+  {
+    version: 3,
+    name: 'the endpoint each session belongs to',
+    sql: `
+-- '' is a server's one endpoint (/mcp); a name is one of several (the gateway's /mcp/<name>).
+ALTER TABLE durable_mcp_sessions ADD COLUMN route text NOT NULL DEFAULT '';
+`,
+  },
 ];

@@ -20,10 +20,11 @@ interface SessionRow {
   terminated_at: Date | null;
   deployment_id: string;
   meta: Record<string, unknown>;
+  route: string;
 }
 
 const COLUMNS = `id, principal, protocol_version, initialize_params, log_level, subscriptions, created_at,
-  last_active_at, expires_at, terminated_at, deployment_id, meta`;
+  last_active_at, expires_at, terminated_at, deployment_id, meta, route`;
 
 export class SqlSessionRepository implements SessionRepository {
   readonly #db: Queryable;
@@ -35,9 +36,9 @@ export class SqlSessionRepository implements SessionRepository {
   async create(session: NewSession): Promise<void> {
     await this.#db.query(
       `INSERT INTO durable_mcp_sessions (id, principal, protocol_version, initialize_params, log_level, subscriptions,
-         created_at, last_active_at, expires_at, deployment_id, meta)
+         created_at, last_active_at, expires_at, deployment_id, meta, route)
        VALUES ($1, $2, $3, $4::text::jsonb, $5, $6::text[], $7::timestamptz, $7::timestamptz, $8::timestamptz, $9,
-         $10::text::jsonb)`,
+         $10::text::jsonb, $11)`,
       [
         session.id,
         session.principal,
@@ -49,6 +50,7 @@ export class SqlSessionRepository implements SessionRepository {
         session.expiresAt.toISOString(),
         session.deploymentId,
         toJson(session.meta ?? {}),
+        session.route ?? '',
       ],
     );
   }
@@ -175,5 +177,6 @@ function toRecord(row: SessionRow): SessionRecord {
     terminatedAt: row.terminated_at,
     deploymentId: row.deployment_id,
     meta: row.meta,
+    route: row.route,
   };
 }

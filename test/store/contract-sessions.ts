@@ -11,7 +11,7 @@ export function sessionsContract(store: StoreGetter): void {
       const s = newSession({ logLevel: 'info', subscriptions: ['file:///a'], meta: { hash: 'abc', n: 1 } });
       await store().sessions.create(s);
       const got = await store().sessions.get(s.id);
-      assert.deepEqual(got, { ...s, lastActiveAt: s.createdAt, terminatedAt: null, meta: { hash: 'abc', n: 1 } });
+      assert.deepEqual(got, { ...s, lastActiveAt: s.createdAt, terminatedAt: null, meta: { hash: 'abc', n: 1 }, route: '' });
       assert.ok(got?.createdAt instanceof Date);
     });
 
@@ -38,6 +38,12 @@ export function sessionsContract(store: StoreGetter): void {
       const s = newSession();
       await store().sessions.create(s);
       assert.deepEqual((await store().sessions.get(s.id))?.meta, {});
+    });
+
+    test('the route a session was created on is kept', async () => {
+      const s = newSession({ route: 'notes' });
+      await store().sessions.create(s);
+      assert.equal((await store().sessions.get(s.id))?.route, 'notes');
     });
 
     test('a duplicate id fails with SQLSTATE 23505 and keeps the cause', async () => {

@@ -80,6 +80,7 @@ describe('pglite engine', () => {
         ...session,
         lastActiveAt: session.createdAt,
         terminatedAt: null,
+        route: '',
       });
       assert.deepEqual(await second.state.get('principal:p', 'k'), { v: 1 });
     } finally {

@@ -8,6 +8,8 @@ export type { LogLine };
 export const TEST_APP = fileURLToPath(new URL('../fixtures/test-app.js', import.meta.url));
 
 export interface StartOptions {
+  /** `serve` (default) or `gateway` (which takes no --app; give its upstreams in `args`). */
+  command?: 'serve' | 'gateway';
   store: string;
   port?: number;
   /** A compiled app module, or 'default' for what `serve` runs without --app. Default: the test app. */
@@ -31,15 +33,15 @@ export interface ServerProcess extends ChildServer {
 /** Starts `durable-mcp serve` as a real child process and resolves once it logged `server_started`. */
 export async function startServer(options: StartOptions): Promise<ServerProcess> {
   const child = await spawnProcess({
-    name: `durable-mcp serve (${options.store})`,
+    name: `durable-mcp ${options.command ?? 'serve'} (${options.store})`,
     args: [
       CLI,
-      'serve',
+      options.command ?? 'serve',
       '--port',
       String(options.port ?? 0),
       '--store',
       options.store,
-      ...(options.app === 'default' ? [] : ['--app', options.app ?? TEST_APP]),
+      ...(options.command === 'gateway' || options.app === 'default' ? [] : ['--app', options.app ?? TEST_APP]),
       '--log-level',
       options.logLevel ?? 'debug',
       ...(options.deploymentId ? ['--deployment-id', options.deploymentId] : []),

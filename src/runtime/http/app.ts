@@ -8,8 +8,19 @@ import type { McpEndpoint } from './mcp-endpoint.js';
 import { mountOpsRoutes, type OpsRouteOptions } from './ops-routes.js';
 import type { RequestFields } from './request-log.js';
 
+/** A route of the engine's own (the gateway's upstream health), served behind the same guards as `/mcp`. */
+export interface GuardedRoute {
+  /** A Hono path, e.g. `/upstreams/:name/health`. */
+  path: string;
+  handler(request: Request, params: Record<string, string>, principal: string): Response | Promise<Response>;
+}
+
 export interface HttpAppOptions {
   endpoint: McpEndpoint;
+  /** The MCP endpoints: '' is `/mcp`, a name is `/mcp/<name>`. Default: `/mcp` only. */
+  routes?: readonly string[];
+  /** GET routes of the engine's own, behind the origin guard and API keys. */
+  guardedRoutes?: readonly GuardedRoute[];
   apiKeys: readonly ApiKey[];
   guard: GuardOptions;
   deploymentId: string;
@@ -67,15 +78,23 @@ export function createHttpApp(options: HttpAppOptions): Hono<Env> {
   });
 
   const guards = [originGuard(options.guard), bearerAuth(options.apiKeys)];
-  app.use('/mcp', ...guards);
+  const routes = options.routes ?? [''];
+  const paths = routes.map((route) => (route === '' ? '/mcp' : `/mcp/${route}`));
   app.use('/sessions/*', ...guards);
-  app.all('/mcp', (c) => {
-    if (c.req.method === 'GET' && options.ops.isDraining()) {
-      // A standalone stream opened now would be cut in a moment: send the client elsewhere.
-      return wireError('UNAVAILABLE', { message: 'This instance is shutting down; reconnect to another one.', headers: { 'retry-after': '1' } });
-    }
-    return options.endpoint(c.req.raw, c.get('principal'), c.get('authInfo'), c.get('fields'));
-  });
+  for (const [i, route] of routes.entries()) {
+    app.use(paths[i]!, ...guards);
+    app.all(paths[i]!, (c) => {
+      if (c.req.method === 'GET' && options.ops.isDraining()) {
+        // A standalone stream opened now would be cut in a moment: send the client elsewhere.
+        return wireError('UNAVAILABLE', { message: 'This instance is shutting down; reconnect to another one.', headers: { 'retry-after': '1' } });
+      }
+      return options.endpoint(c.req.raw, { principal: c.get('principal'), authInfo: c.get('authInfo'), route }, c.get('fields'));
+    });
+  }
+  for (const extra of options.guardedRoutes ?? []) {
+    app.use(extra.path, ...guards);
+    app.get(extra.path, (c) => extra.handler(c.req.raw, c.req.param() as Record<string, string>, c.get('principal')));
+  }
   mountOpsRoutes(app, { ...options.ops, metrics, deploymentId });
   for (const [prefix, handler] of Object.entries(options.mounts ?? {})) {
     // Host check only: a mounted handler (the console) authenticates and checks origins itself.
@@ -86,7 +105,8 @@ export function createHttpApp(options: HttpAppOptions): Hono<Env> {
     app.all(`${prefix}/*`, (c) => handler(c.req.raw));
   }
 
-  app.notFound(() => wireError('NOT_FOUND', { message: 'Not found: the MCP endpoint is /mcp' }));
+  const endpoints = paths.length === 1 ? `the MCP endpoint is ${paths[0]}` : `the MCP endpoints are ${paths.join(', ')}`;
+  app.notFound(() => wireError('NOT_FOUND', { message: `Not found: ${endpoints}` }));
   app.onError((error, c) => {
     logger.error({ err: error, path: c.req.path }, 'request failed inside durable-mcp');
     return failureResponse(error);

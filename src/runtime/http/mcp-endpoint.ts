@@ -1,8 +1,8 @@
-import { isJsonContentType, isLegacyRequest, PROTOCOL_VERSION_META_KEY, readRequestBody, type AuthInfo } from '@modelcontextprotocol/server';
+import { isJsonContentType, isLegacyRequest, PROTOCOL_VERSION_META_KEY, readRequestBody } from '@modelcontextprotocol/server';
 import { failureResponse, wireError } from '../errors.js';
 import type { InFlight } from '../in-flight.js';
 import type { ModernHandler } from '../modern/modern-handler.js';
-import type { LegacyService } from '../sessions/serve.js';
+import type { Caller, LegacyService } from '../sessions/serve.js';
 import { onBodyDone } from '../web/body-done.js';
 import { rpcMethodOf, type RequestFields } from './request-log.js';
 
@@ -16,7 +16,7 @@ export interface McpEndpointOptions {
   onError: (error: unknown) => void;
 }
 
-export type McpEndpoint = (request: Request, principal: string, authInfo: AuthInfo | undefined, fields: RequestFields) => Promise<Response>;
+export type McpEndpoint = (request: Request, caller: Caller, fields: RequestFields) => Promise<Response>;
 
 /**
  * `/mcp`: one endpoint, two eras. The HTTP part only: method, content type,
@@ -53,12 +53,12 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     return onBodyDone(response, leave);
   };
 
-  return async (request, principal, authInfo, fields) => {
+  return async (request, caller, fields) => {
     const method = request.method;
     if (method === 'GET' || method === 'DELETE') {
       fields.era = 'legacy';
       // A standalone GET stream is not work to wait for either: the drain closes it and the client reconnects elsewhere.
-      return counted(() => legacy.serve(request, undefined, principal, authInfo, fields), false);
+      return counted(() => legacy.serve(request, undefined, caller, fields), false);
     }
     if (method !== 'POST') return wireError('METHOD_NOT_ALLOWED', { headers: { allow: 'GET, POST, DELETE' } });
     if (!isJsonContentType(request.headers.get('content-type'))) return wireError('UNSUPPORTED_MEDIA_TYPE');
@@ -83,10 +83,10 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     fields.rpcMethod = rpcMethodOf(body);
     if (isPlainLegacy(request, body) || (await isLegacyRequest(request, body, { maxRequestBodySize: maxBodyBytes }))) {
       fields.era = 'legacy';
-      return counted(() => legacy.serve(request, body, principal, authInfo, fields), false);
+      return counted(() => legacy.serve(request, body, caller, fields), false);
     }
     fields.era = 'modern';
-    return counted(() => modern.fetch(request, body, authInfo), true);
+    return counted(() => modern.fetch(request, body, caller.authInfo, caller.route), true);
   };
 }
 

@@ -2,9 +2,12 @@ import { CLIENT_INFO_META_KEY, createMcpHandler, type AuthInfo, type ServerEvent
 import { clientIdentityOf, type ServerBuilder } from '../app-server.js';
 import { ANONYMOUS } from '../auth/principal.js';
 
-/** What serves 2026-07-28 requests: stateless, any instance. The endpoint gives it the already parsed body. */
+/**
+ * What serves 2026-07-28 requests: stateless, any instance. The endpoint gives it the already parsed body and
+ * the route it arrived on ('' for the one endpoint, a name for `/mcp/<name>`).
+ */
 export interface ModernHandler {
-  fetch(request: Request, body: unknown, authInfo: AuthInfo | undefined): Promise<Response>;
+  fetch(request: Request, body: unknown, authInfo: AuthInfo | undefined, route: string): Promise<Response>;
   close(): Promise<void>;
 }
 

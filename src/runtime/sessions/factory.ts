@@ -24,11 +24,20 @@ export interface SessionFactoryOptions {
   responseMode: 'sse' | 'json';
   retryIntervalMs: number;
   maxBodyBytes: number;
+  /**
+   * Whether the runtime lists each session's catalogue itself: warm-up and build fingerprint, deployment
+   * notices to returning sessions, the drain's retry advice. Off for a backend that watches its own lists
+   * (the gateway's upstream side). Default true.
+   */
+  catalogue?: boolean;
   observe: TransitionObserver;
   onAnnounced?: (session: Session, announcement: Announcement) => void;
   onReplayed?: (count: number) => void;
   onError: (error: unknown, context: string) => void;
 }
+
+/** What building a session needs of its record. */
+export type BuildRecord = Pick<SessionRecord, 'id' | 'principal' | 'protocolVersion' | 'initializeParams' | 'logLevel' | 'subscriptions' | 'meta' | 'route'>;
 
 const LEGACY_VERSIONS = SUPPORTED_PROTOCOL_VERSIONS.filter((v) => v < '2026-07-28');
 
@@ -61,15 +70,28 @@ export class SessionFactory {
     return { lastDeploymentId: this.options.deploymentId, build: this.#fingerprint, serverVersion: this.options.serverVersion };
   }
 
+  /** Whether the runtime lists catalogues (see the option). */
+  get listsCatalogue(): boolean {
+    return this.options.catalogue !== false;
+  }
+
   async build(
     state: 'creating' | 'rebuilding',
-    record: Pick<SessionRecord, 'id' | 'principal' | 'protocolVersion' | 'initializeParams'>,
+    record: BuildRecord,
     expiresAt: number,
     observe: TransitionObserver = this.options.observe,
   ): Promise<Session> {
     const o = this.options;
     const client = clientIdentityOf(record.initializeParams.clientInfo);
-    const backend = await o.backends({ principal: record.principal, sessionId: record.id, ...(client && { client }) });
+    const { initializeParams, logLevel, subscriptions, meta, route } = record;
+    const backend = await o.backends({
+      principal: record.principal,
+      sessionId: record.id,
+      ...(client && { client }),
+      route,
+      origin: state === 'creating' ? 'created' : 'rebuilt',
+      record: { protocolVersion: record.protocolVersion, initializeParams, logLevel, subscriptions, meta },
+    });
     const events = new SessionEventStore(record.id, o.writer, o.store.events, o.onReplayed);
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => record.id,
@@ -82,6 +104,7 @@ export class SessionFactory {
     const session = new Session({
       id: record.id,
       principal: record.principal,
+      route,
       protocolVersion: record.protocolVersion,
       expiresAt,
       life: new SessionLife(state, who, observe),
@@ -101,7 +124,7 @@ export class SessionFactory {
     const session = await this.build('rebuilding', record, record.expiresAt.getTime());
     try {
       await replayHandshake(session, record, authInfo);
-      if (seenBuild(record).build !== this.#fingerprint) await this.#compareBuilds(session, record, authInfo);
+      if (this.listsCatalogue && seenBuild(record).build !== this.#fingerprint) await this.#compareBuilds(session, record, authInfo);
     } catch (error) {
       await session.close('failed', { error });
       throw error;
@@ -120,14 +143,19 @@ export class SessionFactory {
    * it with client name `durable-mcp-warmup`.
    */
   async warmUp(): Promise<void> {
+    // A backend that lists for itself may have nothing to answer a session that is not a client's (the gateway
+    // would have to reach its upstream before serving anyone).
+    if (!this.listsCatalogue) return;
     const version = negotiatedVersion(undefined);
-    const record = {
+    const record: BuildRecord = {
       id: 'durable-mcp-warmup',
       principal: 'durable-mcp-warmup',
       protocolVersion: version,
       initializeParams: { protocolVersion: version, capabilities: {}, clientInfo: { name: 'durable-mcp-warmup', version: '1.0.0' } },
       logLevel: null,
       subscriptions: [],
+      meta: {},
+      route: '',
     };
     await this.options.store.sessions.get(record.id);
     // A warm-up session is not a session anyone sees: its transitions are not reported.

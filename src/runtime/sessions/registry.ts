@@ -97,11 +97,12 @@ export class SessionRegistry {
   }
 
   /** Serves an initialize: persists the session before the client can learn its id, so any instance can serve what follows. */
-  async create(request: Request, message: { params: Record<string, unknown> }, principal: string, authInfo?: AuthInfo): Promise<Response> {
+  async create(request: Request, message: { params: Record<string, unknown> }, principal: string, authInfo?: AuthInfo, route = ''): Promise<Response> {
     const id = mintSessionId();
     const now = Date.now();
     const protocolVersion = negotiatedVersion(message.params.protocolVersion);
     const expiresAt = now + this.options.idleTimeoutMs;
+    const meta = this.factory.freshMeta();
     await this.store.sessions.create({
       id,
       principal,
@@ -112,9 +113,11 @@ export class SessionRegistry {
       createdAt: new Date(now),
       expiresAt: new Date(expiresAt),
       deploymentId: this.factory.deploymentId,
-      meta: this.factory.freshMeta(),
+      meta,
+      route,
     });
-    const session = await this.factory.build('creating', { id, principal, protocolVersion, initializeParams: message.params }, expiresAt);
+    const record = { id, principal, protocolVersion, initializeParams: message.params, logLevel: null, subscriptions: [], meta, route };
+    const session = await this.factory.build('creating', record, expiresAt);
     const response = await session.handle(request, message, authInfo);
     if (response.status !== 200) {
       // The SDK refused the handshake (bad headers or params): the id never reached the client.
@@ -124,6 +127,7 @@ export class SessionRegistry {
     }
     this.#insert(session);
     session.transition('live');
+    if (!this.factory.listsCatalogue) return response;
     // The baseline for noticing, after a deploy, that the lists changed. Off the critical path.
     void listCatalogue(session, authInfo)
       .then((catalogue) => {
@@ -134,12 +138,16 @@ export class SessionRegistry {
     return response;
   }
 
-  /** Finds a session for `principal`: from the cache, or rebuilt from the store. Store failures propagate (503, never 404). */
-  async resolve(id: string, principal: string, authInfo?: AuthInfo): Promise<Resolution> {
+  /**
+   * Finds a session for `principal` on `route`: from the cache, or rebuilt from the store. Store failures
+   * propagate (503, never 404). A session is never served on a route other than the one it was created on.
+   */
+  async resolve(id: string, principal: string, authInfo?: AuthInfo, route = ''): Promise<Resolution> {
     const now = Date.now();
     const cached = this.#live.get(id);
     if (cached?.state === 'live' && now < cached.expiresAt) {
       if (cached.principal !== principal) return this.#reject('wrong_principal', id);
+      if (cached.route !== route) return this.#reject('wrong_route', id);
       if (this.options.verifyEachRequest && !this.options.fence?.fresh) {
         const status = await this.#statusChecks.check(id);
         if (!status || status.terminatedAt) {
@@ -158,6 +166,7 @@ export class SessionRegistry {
       return this.#reject('unknown', id);
     }
     if (record.principal !== principal) return this.#reject('wrong_principal', id);
+    if (record.route !== route) return this.#reject('wrong_route', id);
     if (record.terminatedAt) {
       if (cached) this.#end(id, 'terminated', { by: 'elsewhere' });
       return this.#reject('terminated', id);
@@ -188,10 +197,11 @@ export class SessionRegistry {
   }
 
   /** DELETE: durable first, then every instance is told to drop its copy. */
-  async terminate(id: string, principal: string): Promise<{ ok: true } | Rejection> {
+  async terminate(id: string, principal: string, route = ''): Promise<{ ok: true } | Rejection> {
     const record = await this.store.sessions.get(id);
     if (!record) return this.#reject('unknown', id);
     if (record.principal !== principal) return this.#reject('wrong_principal', id);
+    if (record.route !== route) return this.#reject('wrong_route', id);
     if (record.terminatedAt) return this.#reject('terminated', id);
     if (record.expiresAt.getTime() <= Date.now()) return this.#reject('expired', id);
     await this.store.sessions.terminate(id, new Date());

@@ -19,7 +19,15 @@ export interface LegacyService {
    * POST (served by the session, rebuilt here first if this process does not
    * hold it). `body` is the parsed POST body (undefined for GET and DELETE).
    */
-  serve(request: Request, body: unknown, principal: string, authInfo: AuthInfo | undefined, notes: ServeNotes): Promise<Response>;
+  serve(request: Request, body: unknown, caller: Caller, notes: ServeNotes): Promise<Response>;
+}
+
+/** Who sent a request, and to which endpoint. */
+export interface Caller {
+  principal: string;
+  authInfo: AuthInfo | undefined;
+  /** '' for the one endpoint (`/mcp`), a name for `/mcp/<name>`. */
+  route: string;
 }
 
 export interface LegacyServiceOptions {
@@ -34,7 +42,8 @@ export interface LegacyServiceOptions {
 export function createLegacyService(options: LegacyServiceOptions): LegacyService {
   const { registry, relay, deploymentId } = options;
 
-  async function serve(request: Request, body: unknown, principal: string, authInfo: AuthInfo | undefined, notes: ServeNotes): Promise<Response> {
+  async function serve(request: Request, body: unknown, caller: Caller, notes: ServeNotes): Promise<Response> {
+    const { principal, authInfo, route } = caller;
     const messages: unknown[] = body === undefined ? [] : Array.isArray(body) ? body : [body];
     const init = messages.find(isInitialize);
     if (init) {
@@ -47,7 +56,7 @@ export function createLegacyService(options: LegacyServiceOptions): LegacyServic
       if (messages.length > 1) return wireError('INVALID_REQUEST', { message: 'Invalid Request: initialize must be sent alone, not in a batch' });
       if (containsNul(init.params)) return unstorable('initialize params', init.id);
       // A client re-initializing may still send its old id: it asks for a new session, so the header is ignored.
-      return registry.create(request, init as { params: Record<string, unknown> }, principal, authInfo);
+      return registry.create(request, init as { params: Record<string, unknown> }, principal, authInfo, route);
     }
 
     const id = request.headers.get('mcp-session-id');
@@ -64,13 +73,13 @@ export function createLegacyService(options: LegacyServiceOptions): LegacyServic
     }
 
     if (request.method === 'DELETE') {
-      const outcome = await registry.terminate(id, principal);
+      const outcome = await registry.terminate(id, principal, route);
       if (outcome.ok) return new Response(null, { status: 200 });
       notes.rejection = outcome.reason;
       return sessionNotFound(outcome.reason, deploymentId);
     }
 
-    const resolved = await registry.resolve(id, principal, authInfo);
+    const resolved = await registry.resolve(id, principal, authInfo, route);
     if (!resolved.ok) {
       notes.rejection = resolved.reason;
       return sessionNotFound(resolved.reason, deploymentId);

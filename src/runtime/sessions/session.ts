@@ -4,7 +4,7 @@ import type { InFlight } from '../in-flight.js';
 import { clientGone } from '../web/client-gone.js';
 import type { SessionEventStore } from '../events/session-event-store.js';
 import { announcementNotifications, type Announcement } from './announcement.js';
-import type { SessionBackend } from './backend.js';
+import { isRuntimeRequestId, type SessionBackend } from './backend.js';
 import type { Catalogue } from './catalogue.js';
 import { isRequest, isResponse, type JSONRPCRequestLike } from './messages.js';
 import { parseRequestTag, tagRequestId } from './reply-ids.js';
@@ -27,6 +27,8 @@ interface RunningRequest {
 export interface SessionParts {
   id: string;
   principal: string;
+  /** The endpoint the session belongs to ('' for the one endpoint). */
+  route: string;
   protocolVersion: string;
   expiresAt: number;
   life: SessionLife;
@@ -49,6 +51,7 @@ export interface SessionParts {
 export class Session {
   readonly id: string;
   readonly principal: string;
+  readonly route: string;
   readonly protocolVersion: string;
   readonly transport: WebStandardStreamableHTTPServerTransport;
   readonly events: SessionEventStore;
@@ -71,6 +74,7 @@ export class Session {
   constructor(parts: SessionParts) {
     this.id = parts.id;
     this.principal = parts.principal;
+    this.route = parts.route;
     this.protocolVersion = parts.protocolVersion;
     this.expiresAt = parts.expiresAt;
     this.transport = parts.transport;
@@ -162,7 +166,7 @@ export class Session {
   async abortInFlight(deploymentId: string): Promise<number> {
     const pending = [...this.#running.entries()];
     for (const [id, info] of pending) {
-      const retryable = info.method !== 'tools/call' || this.catalogue?.isSafeToRepeat(info.tool) === true;
+      const retryable = info.method !== 'tools/call' || this.#safeToRepeat(info.tool);
       const message = wireErrorMessage('SERVER_RESTARTING', {
         id,
         message: retryable
@@ -186,7 +190,11 @@ export class Session {
   async close(state: 'evicted' | 'expired' | 'terminated' | 'closed' | 'failed', detail?: TransitionDetail): Promise<void> {
     this.#life.to(state, detail);
     for (const [id, entry] of [...this.#running]) this.#finish(id, entry);
-    await this.backend.close();
+    await this.backend.close({ state, ...(detail?.by && { by: detail.by }) });
+  }
+
+  #safeToRepeat(tool: string | undefined): boolean {
+    return tool !== undefined && (this.catalogue ? this.catalogue.isSafeToRepeat(tool) : this.backend.isSafeToRepeat?.(tool)) === true;
   }
 
   /**
@@ -253,7 +261,7 @@ export class Session {
             closeStream();
           };
         }
-        if (this.#announcement && !String(message.id).startsWith('durable-mcp/')) this.#deliverAnnouncement(message.id);
+        if (this.#announcement && !isRuntimeRequestId(message.id)) this.#deliverAnnouncement(message.id);
       }
       deliver?.(message, extra);
     };

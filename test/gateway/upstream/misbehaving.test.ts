@@ -6,7 +6,6 @@
  * on loopback, misbehaving on purpose.
  */
 import assert from 'node:assert/strict';
-import { createServer, type Server, type ServerResponse } from 'node:http';
 import { after, describe, it } from 'node:test';
 import {
   OutcomeUnknownError,
@@ -16,61 +15,14 @@ import {
   UpstreamProtocolError,
 } from '../../../src/gateway/upstream/index.js';
 import { freePort } from '../../../harness/ports.js';
+import { badUpstream, closeBadUpstreams } from '../support/bad-upstream.js';
 import { call, observe, rpc } from '../support/session.js';
-
-type Mode = 'garbage-json' | 'garbage-sse' | 'html' | '500' | '500-rpc' | 'hang';
-
-const servers: Server[] = [];
-after(() => {
-  for (const server of servers) {
-    server.closeAllConnections();
-    server.close();
-  }
-});
-
-async function badUpstream(mode: Mode): Promise<{ url: string; calls: () => number }> {
-  let calls = 0;
-  const server = createServer((req, res: ServerResponse) => {
-    if (req.method !== 'POST') return void res.writeHead(405).end();
-    let raw = '';
-    req.on('data', (chunk: Buffer) => (raw += chunk.toString('utf8')));
-    req.on('end', () => {
-      const message = JSON.parse(raw) as { id?: number | string; method: string };
-      if (message.method === 'initialize') {
-        const result = { protocolVersion: '2025-11-25', capabilities: { tools: {} }, serverInfo: { name: 'bad', version: '1' } };
-        return void res.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 'bad-session' }).end(JSON.stringify({ jsonrpc: '2.0', id: message.id, result }));
-      }
-      if (message.id === undefined) return void res.writeHead(202).end();
-      if (message.method === 'tools/list') {
-        const tools = [{ name: 'write', inputSchema: { type: 'object' } }];
-        return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: message.id, result: { tools } }));
-      }
-      calls++;
-      switch (mode) {
-        case 'garbage-json':
-          return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"jsonrpc": "2.0", "id": ');
-        case 'garbage-sse':
-          return void res.writeHead(200, { 'content-type': 'text/event-stream' }).end('event: message\ndata: this is not json\n\n');
-        case 'html':
-          return void res.writeHead(200, { 'content-type': 'text/html' }).end('<html>login page</html>');
-        case '500':
-          return void res.writeHead(500, { 'content-type': 'text/plain' }).end('upstream exploded');
-        case '500-rpc':
-          return void res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: message.id, error: { code: -32603, message: 'tool crashed' } }));
-        case 'hang':
-          return; // never answers
-      }
-    });
-  });
-  servers.push(server);
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${port}/mcp`, calls: () => calls };
-}
 
 async function failure(promise: Promise<unknown>): Promise<unknown> {
   return promise.then((value) => assert.fail(`expected a failure, got ${JSON.stringify(value)}`), (error: unknown) => error);
 }
+
+after(closeBadUpstreams);
 
 describe('a misbehaving or absent upstream', () => {
   for (const mode of ['garbage-json', 'garbage-sse', 'html'] as const) {

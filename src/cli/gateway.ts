@@ -1,0 +1,81 @@
+import { parseArgs } from 'node:util';
+import { parseHeader } from '../gateway/config/expand.js';
+import { loadGatewayConfig } from '../gateway/config/file.js';
+import { createDurableGateway, defaultGatewayDeploymentId, type HttpUpstreamOptions } from '../gateway/gateway.js';
+import { parseDuration } from './durations.js';
+import { cliEnv, parseRuntimeFlags, runUntilSignal, RUNTIME_FLAGS, RUNTIME_HELP } from './runtime-flags.js';
+
+export const GATEWAY_HELP = `durable-mcp gateway: durable sessions in front of an existing MCP server, unchanged
+
+Clients talk to the gateway; the gateway talks to your server (any language, any framework speaking
+Streamable HTTP). Neither a restart of your server nor one of the gateway is visible to a client.
+
+Usage: durable-mcp gateway --upstream <url> [options]
+       durable-mcp gateway --config <file> [options]
+
+Upstream (each also read from the environment variable shown):
+  --upstream <url>           the server to put durable sessions in front of, served at /mcp
+                             (DURABLE_MCP_UPSTREAM)
+  --upstream-header <h>      "Name: value" sent on every request to the upstream; repeatable; \${VAR} is
+                             expanded from the environment. Never logged, never sent to clients.
+  --forward-authorization    send the client's own Authorization header to the upstream (instead of a
+                             configured one). Off by default: the client's header is never forwarded.
+  --upstream-era <era>       auto (default: the client's own era first), legacy (initialize) or modern
+                             (2026-07-28)
+  --request-timeout <dur>    bounds one relayed request, recovery and retries included (default 60s)
+  --handshake-timeout <dur>  bounds one upstream initialize (default 10s)
+  --config <file>            JSON or YAML naming several upstreams, each served at /mcp/<name> with its own
+                             headers, era, timeouts and retry budgets (DURABLE_MCP_GATEWAY_CONFIG); see the
+                             README's configuration reference. May be combined with --upstream.
+
+Runtime:
+${RUNTIME_HELP}
+Routes besides /mcp: GET /upstreams and /upstreams/<name>/health (behind the API keys) show whether each
+upstream answers; /readyz reflects the gateway and its store, not the upstreams.
+`;
+
+const OPTIONS = {
+  ...RUNTIME_FLAGS,
+  upstream: { type: 'string' },
+  'upstream-header': { type: 'string', multiple: true },
+  'forward-authorization': { type: 'boolean' },
+  'upstream-era': { type: 'string' },
+  'request-timeout': { type: 'string' },
+  'handshake-timeout': { type: 'string' },
+  config: { type: 'string' },
+} as const;
+
+export async function gatewayCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false });
+  if (values.help) {
+    process.stdout.write(GATEWAY_HELP);
+    return 0;
+  }
+  const env = cliEnv();
+  const upstreams: HttpUpstreamOptions[] = [];
+  const url = values.upstream ?? env.DURABLE_MCP_UPSTREAM;
+  if (url !== undefined) {
+    const headers = Object.fromEntries((values['upstream-header'] ?? []).map((spec) => parseHeader(spec, env, '--upstream-header')));
+    const era = values['upstream-era'];
+    if (era !== undefined && era !== 'auto' && era !== 'legacy' && era !== 'modern') throw new Error(`--upstream-era: expected auto, legacy or modern, got '${era}'`);
+    upstreams.push({
+      url,
+      headers,
+      ...(era && { era }),
+      ...(values['forward-authorization'] && { forwardAuthorization: true }),
+      ...(values['request-timeout'] && { requestTimeoutMs: parseDuration(values['request-timeout'], '--request-timeout') }),
+      ...(values['handshake-timeout'] && { handshakeTimeoutMs: parseDuration(values['handshake-timeout'], '--handshake-timeout') }),
+    });
+  } else if (values['upstream-header'] || values['forward-authorization'] || values['upstream-era']) {
+    throw new Error('--upstream-header, --forward-authorization and --upstream-era apply to --upstream; in --config, set them per upstream');
+  }
+  const config = values.config ?? env.DURABLE_MCP_GATEWAY_CONFIG;
+  if (config !== undefined) upstreams.push(...loadGatewayConfig(config, env));
+  if (upstreams.length === 0) throw new Error('gateway: give --upstream <url> or --config <file> (durable-mcp gateway --help)');
+
+  const names = upstreams.map((u) => u.name ?? '');
+  const cli = await parseRuntimeFlags(values, env, () => defaultGatewayDeploymentId(upstreams));
+  const started = performance.now();
+  const server = await createDurableGateway({ ...cli.options, upstreams });
+  return runUntilSignal(server, cli, () => ({ gateway: names.map((n) => (n === '' ? '/mcp' : `/mcp/${n}`)) }), started);
+}

@@ -1,0 +1,56 @@
+/**
+ * Whether an upstream answers, for `/upstreams` and the `durable_mcp_upstream_up`
+ * gauge. Checked when asked (and at most once per `cacheMs`, concurrent askers
+ * sharing one check), never on a timer: a gateway nobody asks costs its
+ * upstream nothing. The gateway's own readiness does not depend on it: an
+ * upstream restarting is exactly what the gateway rides through.
+ */
+export interface Reachability {
+  reachable: boolean;
+  /** The HTTP status the upstream answered the check with. */
+  httpStatus?: number;
+  latencyMs: number;
+  /** Why it is not reachable (scrubbed of credentials). */
+  error?: string;
+  checkedAt: string;
+}
+
+export type Probe = () => Promise<Reachability>;
+
+/**
+ * An HTTP upstream is reachable when it answers anything below 500 to a GET
+ * without a session (the SDKs answer 400 or 405): no upstream session is
+ * created by looking.
+ */
+export function httpProbe(url: URL, headers: Record<string, string>, fetchFn: typeof fetch, timeoutMs: number, scrub: (text: string) => string): Probe {
+  return async () => {
+    const started = performance.now();
+    const checkedAt = new Date().toISOString();
+    try {
+      const response = await fetchFn(url, { method: 'GET', headers: { ...headers, accept: 'text/event-stream' }, signal: AbortSignal.timeout(timeoutMs) });
+      // Whatever it sent (an error body, or a stream some servers open anyway) is not read.
+      await response.body?.cancel().catch(() => undefined);
+      const latencyMs = Math.round((performance.now() - started) * 100) / 100;
+      return { reachable: response.status < 500, httpStatus: response.status, latencyMs, checkedAt, ...(response.status >= 500 && { error: `HTTP ${response.status}` }) };
+    } catch (error) {
+      const latencyMs = Math.round((performance.now() - started) * 100) / 100;
+      const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
+      return { reachable: false, latencyMs, checkedAt, error: scrub(`${error instanceof Error ? error.message : String(error)}${cause}`) };
+    }
+  };
+}
+
+/** One check at a time, reused for `cacheMs`. */
+export function cachedProbe(probe: Probe, cacheMs: number, onResult: (result: Reachability) => void): Probe {
+  let last: { at: number; result: Promise<Reachability> } | undefined;
+  return () => {
+    const now = performance.now();
+    if (last && now - last.at < cacheMs) return last.result;
+    const result = probe().then((r) => {
+      onResult(r);
+      return r;
+    });
+    last = { at: now, result };
+    return result;
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * The gateway's own metrics, per upstream (the route name, never its URL or
+ * credentials), in the server's registry beside the runtime's `durable_mcp_*`
+ * session metrics. The names are a public contract: ops/alerts.yml uses them.
+ */
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+export interface GatewayMetrics {
+  readonly requests: Counter<'upstream' | 'status'>;
+  readonly requestDuration: Histogram<'upstream'>;
+  readonly reinitializations: Counter<'upstream' | 'reason'>;
+  readonly unknownOutcomes: Counter<'upstream'>;
+  readonly unreachable: Counter<'upstream' | 'during'>;
+  readonly retries: Counter<'upstream' | 'reason'>;
+  readonly transitions: Counter<'upstream' | 'from' | 'to'>;
+  readonly up: Gauge<'upstream'>;
+}
+
+export function createGatewayMetrics(registry: Registry): GatewayMetrics {
+  const registers = [registry];
+  return {
+    requests: new Counter({
+      name: 'durable_mcp_upstream_requests_total',
+      help: 'Client requests relayed to an upstream, by outcome: ok (the upstream answered, a JSON-RPC error included) or the failure code (outcome_unknown, server_unavailable, ...).',
+      labelNames: ['upstream', 'status'],
+      registers,
+    }),
+    requestDuration: new Histogram({
+      name: 'durable_mcp_upstream_request_duration_seconds',
+      help: 'Time from relaying a request to its upstream answer, recovery and retries included.',
+      labelNames: ['upstream'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10, 60],
+      registers,
+    }),
+    reinitializations: new Counter({
+      name: 'durable_mcp_upstream_reinitializations_total',
+      help: 'Upstream sessions re-created because the upstream lost one (not-found, bad-session, stream-rejected).',
+      labelNames: ['upstream', 'reason'],
+      registers,
+    }),
+    unknownOutcomes: new Counter({
+      name: 'durable_mcp_upstream_unknown_outcomes_total',
+      help: 'Requests whose outcome is unknown (the upstream may have run them) and that were not repeated.',
+      labelNames: ['upstream'],
+      registers,
+    }),
+    unreachable: new Counter({
+      name: 'durable_mcp_upstream_unreachable_total',
+      help: 'Attempts that found the upstream unreachable (refused, timed out, 502-504), by what was attempted.',
+      labelNames: ['upstream', 'during'],
+      registers,
+    }),
+    retries: new Counter({
+      name: 'durable_mcp_upstream_retries_total',
+      help: 'Requests sent upstream again, by reason (refused, session-lost, outcome-unknown of a safe request, ...).',
+      labelNames: ['upstream', 'reason'],
+      registers,
+    }),
+    transitions: new Counter({
+      name: 'durable_mcp_upstream_session_transitions_total',
+      help: 'Changes of upstream session state (see src/gateway/upstream/lifecycle.ts).',
+      labelNames: ['upstream', 'from', 'to'],
+      registers,
+    }),
+    up: new Gauge({
+      name: 'durable_mcp_upstream_up',
+      help: '1 when the last reachability check of the upstream succeeded, 0 when it failed.',
+      labelNames: ['upstream'],
+      registers,
+    }),
+  };
+}
