@@ -272,24 +272,16 @@ export class SessionRegistry {
   }
 
   /**
-   * Ends a session in this process (it stays in the store unless terminated or
-   * expired there). With `stored`, a session this process does not hold ends
-   * too, reported from `stored`, so that a DELETE or an expiry is reported
-   * whichever instance holds the session, and exactly once.
+   * Ends a session in this process (the store keeps it unless it was terminated or expired there). Given `stored`,
+   * a session this process does not hold is reported too (from `stored`): a DELETE or an expiry is reported once,
+   * whichever instance holds the session.
    */
-  #end(
-    id: string,
-    why: 'evicted' | 'expired' | 'terminated',
-    detail: TransitionDetail = {},
-    stored?: Pick<SweptSession, 'principal' | 'protocolVersion' | 'createdAt'>,
-  ): void {
+  #end(id: string, why: 'evicted' | 'expired' | 'terminated', detail: TransitionDetail = {}, stored?: Pick<SweptSession, 'principal' | 'protocolVersion' | 'createdAt'>): void {
     this.#activity.forget(id);
     const session = this.#live.get(id);
     if (!session) {
-      if (stored) {
-        const { principal, protocolVersion, createdAt } = stored;
-        this.observer.transition({ sessionId: id, principal, protocolVersion, from: 'stored', to: why, ageMs: Date.now() - createdAt.getTime(), detail });
-      }
+      const ageMs = stored ? Date.now() - stored.createdAt.getTime() : 0;
+      if (stored) this.observer.transition({ sessionId: id, principal: stored.principal, protocolVersion: stored.protocolVersion, from: 'stored', to: why, ageMs, detail });
       return;
     }
     this.#live.delete(id);
