@@ -42,5 +42,23 @@ export async function listCatalogue(target: InternalTarget, authInfo: AuthInfo |
       }
     }
   }
-  return new Catalogue(hashes, annotations);
+  return interned(new Catalogue(hashes, annotations));
+}
+
+/**
+ * Sessions of one build list the same catalogue: they share one instance
+ * (equal hashes mean equal lists, annotations included), so the live cache
+ * does not hold a copy per session. Bounded: a handful of builds or
+ * per-principal tool sets at most are live at once.
+ */
+const shared = new Map<string, Catalogue>();
+const MAX_SHARED = 32;
+
+function interned(catalogue: Catalogue): Catalogue {
+  const key = `${catalogue.hashes.tools}.${catalogue.hashes.prompts}.${catalogue.hashes.resources}`;
+  const known = shared.get(key);
+  if (known) return known;
+  if (shared.size >= MAX_SHARED) shared.delete(shared.keys().next().value!);
+  shared.set(key, catalogue);
+  return catalogue;
 }
