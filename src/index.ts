@@ -17,5 +17,15 @@ export type { ListenOptions, Listening } from './node/listen.js';
 export { openStore, StoreError, StoreErrors } from './store/index.js';
 export type { Migration, OpenStoreOptions, Store, StoreErrorCode } from './store/index.js';
 export { createDurableGateway } from './gateway/gateway.js';
-export type { DurableGatewayOptions, GatewayUpstreamOptions, HttpUpstreamOptions, LinkUpstreamOptions } from './gateway/gateway.js';
+export type {
+  DurableGatewayOptions,
+  GatewayMountContext,
+  GatewayMountFactory,
+  GatewayUpstreamOptions,
+  HttpUpstreamOptions,
+  LinkUpstreamOptions,
+  Reachability,
+  UpstreamHistory,
+  UpstreamStatus,
+} from './gateway/gateway.js';
 export type { LinkFactory, UpstreamLink } from './gateway/link.js';

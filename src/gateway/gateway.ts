@@ -12,22 +12,34 @@ import type { ChangeNotifier } from '../runtime/app.js';
 import { createLogger } from '../runtime/ops/logger.js';
 import { createMetrics } from '../runtime/ops/metrics.js';
 import { startRuntime, type DurableServer, type RuntimeOptions } from '../runtime/runtime.js';
+import type { Mount, MountContext } from '../runtime/runtime-options.js';
 import { generateId } from '../runtime/server.js';
 import { VERSION } from '../version.js';
 import { gatewayBackendFactory } from './front/backend.js';
 import { gatewayModernHandler } from './front/modern.js';
 import { ModernLinks } from './front/modern-links.js';
 import { createGatewayMetrics } from './ops/metrics.js';
+import { upstreamStatus, type UpstreamStatus } from './ops/status.js';
 import { upstreamRoutes } from './ops/upstream-routes.js';
 import { createRoute, routeLabel, type GatewayRoute, type GatewayUpstreamOptions } from './route.js';
 
 export type { GatewayUpstreamOptions, HttpUpstreamOptions, LinkUpstreamOptions } from './route.js';
+export type { Reachability, UpstreamHistory, UpstreamStatus } from './ops/status.js';
 
-export interface DurableGatewayOptions extends RuntimeOptions {
+/** What a mount in the gateway gets: the runtime's MountContext, and the gateway's upstreams as `/upstreams` reports them. */
+export interface GatewayMountContext extends MountContext {
+  upstreams(): Promise<UpstreamStatus[]>;
+}
+
+export type GatewayMountFactory = (ctx: GatewayMountContext) => Mount | Promise<Mount>;
+
+export interface DurableGatewayOptions extends Omit<RuntimeOptions, 'mounts'> {
   /** One upstream without a name is served at `/mcp`; named ones at `/mcp/<name>`. */
   upstreams: readonly GatewayUpstreamOptions[];
   /** Links of 2026-07-28 clients kept in memory per process (the rest are continued from the store). Default 1000. */
   maxModernLinks?: number;
+  /** As RuntimeOptions.mounts (e.g. the console at `/console`); each factory also sees the upstreams. */
+  mounts?: Readonly<Record<string, GatewayMountFactory>>;
 }
 
 /** Names the gateway build: stable across restarts of the same version serving the same routes. */
@@ -62,8 +74,17 @@ export async function createDurableGateway(options: DurableGatewayOptions): Prom
   const instanceId = options.instanceId ?? generateId('inst');
   const logger = options.logger ?? createLogger({ deploymentId, instanceId });
   const metrics = options.metrics ?? createMetrics();
+  // Set by the engine's start, which the runtime runs before it opens any mount.
+  let routes: ReadonlyMap<string, GatewayRoute> | undefined;
+  const statuses = async (): Promise<UpstreamStatus[]> => {
+    if (!routes) throw new Error('the gateway\'s upstreams were asked for before the gateway started');
+    return Promise.all([...routes.values()].map(upstreamStatus));
+  };
+  const mounts = Object.fromEntries(
+    Object.entries(options.mounts ?? {}).map(([prefix, open]) => [prefix, (ctx: MountContext) => open({ ...ctx, upstreams: statuses })]),
+  );
   return startRuntime(
-    { ...options, deploymentId, instanceId, logger, metrics },
+    { ...options, deploymentId, instanceId, logger, metrics, mounts },
     {
       name: 'durable-mcp-gateway',
       version: VERSION,
@@ -75,15 +96,16 @@ export async function createDurableGateway(options: DurableGatewayOptions): Prom
         const log = ctx.logger.child({ component: 'gateway' });
         const onError = (error: unknown, context: string) => log.error({ err: error, context }, `gateway: ${context} failed`);
         const onDebug = (error: unknown, context: string) => log.debug({ err: error, context }, `gateway: ${context}`);
-        const routes = new Map<string, GatewayRoute>(upstreams.map((u) => [u.name ?? '', createRoute(u, { logger: ctx.logger, metrics: gatewayMetrics })]));
+        const started = new Map<string, GatewayRoute>(upstreams.map((u) => [u.name ?? '', createRoute(u, { logger: ctx.logger, metrics: gatewayMetrics })]));
+        routes = started;
         const links = new ModernLinks(ctx.store.state, options.maxModernLinks ?? 1000, { onNotification: (m) => publishChange(ctx.changes, m) }, onError);
         return {
-          backends: gatewayBackendFactory(routes, { saveMeta: (id, patch) => ctx.store.sessions.mergeMeta(id, patch), onError, onDebug }),
-          modern: gatewayModernHandler({ routes, links, maxBodyBytes: ctx.maxBodyBytes, bus: ctx.bus, onerror: ctx.onModernError }),
-          routes: upstreamRoutes(routes),
+          backends: gatewayBackendFactory(started, { saveMeta: (id, patch) => ctx.store.sessions.mergeMeta(id, patch), onError, onDebug }),
+          modern: gatewayModernHandler({ routes: started, links, maxBodyBytes: ctx.maxBodyBytes, bus: ctx.bus, onerror: ctx.onModernError }),
+          routes: upstreamRoutes(started),
           close: async () => {
             await links.close();
-            for (const route of routes.values()) route.close();
+            for (const route of started.values()) route.close();
           },
         };
       },

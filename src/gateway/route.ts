@@ -12,6 +12,7 @@ import { nodeFetch } from './node-fetch.js';
 import type { LinkFactory } from './link.js';
 import { displayUrl, secretScrubber, type Scrub } from './front/secrets.js';
 import { cachedProbe, httpProbe, type Probe, type Reachability } from './ops/health.js';
+import { UpstreamHistoryRecorder, type UpstreamHistory } from './ops/history.js';
 import type { GatewayMetrics } from './ops/metrics.js';
 import { routeTelemetry, type RouteTelemetry } from './ops/telemetry.js';
 import { resolveUpstreamConfig, type UpstreamConfig } from './upstream/config.js';
@@ -58,6 +59,8 @@ export interface GatewayRoute {
   withClientAuthorization<T>(authorization: string | undefined, fn: () => T): T;
   readonly describe: Record<string, unknown>;
   health(): Promise<Reachability | undefined>;
+  /** What this process has seen of the upstream since it started (last re-initialization, unknown outcomes...). */
+  history(): UpstreamHistory;
   readonly scrub: Scrub;
   /** Releases what the route holds (pooled upstream connections). */
   close(): void;
@@ -112,10 +115,19 @@ export function createRoute(options: GatewayUpstreamOptions, deps: RouteDeps): G
   }
   const up = deps.metrics.up.labels(label);
   const health = probe && cachedProbe(probe, ROUTE_DEFAULTS.healthCacheMs, (r) => up.set(r.reachable ? 1 : 0));
+  // A probe never rejects (a failure is its answer), so nothing is lost by not waiting for it.
+  const stopRefresh = health ? deps.metrics.onCollect(() => void health()) : () => undefined;
+  const closeTransport = close;
+  close = () => {
+    stopRefresh();
+    closeTransport();
+  };
+  deps.metrics.initUpstream(label);
+  const history = new UpstreamHistoryRecorder();
   return {
     name,
     link,
-    telemetry: routeTelemetry(label, deps.logger, deps.metrics, scrub),
+    telemetry: routeTelemetry(label, deps.logger, deps.metrics, history, scrub),
     inputTimeoutMs,
     inputRounds,
     clientError(error, id) {
@@ -125,6 +137,7 @@ export function createRoute(options: GatewayUpstreamOptions, deps: RouteDeps): G
     withClientAuthorization: forward ? (authorization, fn) => forward.run(authorization, fn) : (_authorization, fn) => fn(),
     describe,
     health: async () => (health ? health() : undefined),
+    history: () => history.snapshot(),
     scrub,
     close,
   };

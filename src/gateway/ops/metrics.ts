@@ -4,6 +4,7 @@
  * session metrics. The names are a public contract: ops/alerts.yml uses them.
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { RecreateReason, UpstreamEvent } from '../upstream/types.js';
 
 export interface GatewayMetrics {
   readonly requests: Counter<'upstream' | 'status'>;
@@ -14,11 +15,28 @@ export interface GatewayMetrics {
   readonly retries: Counter<'upstream' | 'reason'>;
   readonly transitions: Counter<'upstream' | 'from' | 'to'>;
   readonly up: Gauge<'upstream'>;
+  /**
+   * Runs `refresh` whenever the registry is collected (a scrape of /metrics), without waiting for it: the
+   * reachability gauge is then as fresh as the scrapes that read it. Returns how to stop.
+   */
+  onCollect(refresh: () => void): () => void;
+  /** Exports one upstream's counters of known label values at 0 (see below). */
+  initUpstream(upstream: string): void;
 }
+
+/*
+ * Label values known in advance, exported at 0 from the start: rate() and increase() need a sample before a
+ * counter's first increment, or a gateway's first re-initialization (often the only one) would never show on a
+ * dashboard or in the UpstreamFlapping alert.
+ */
+const RECREATE_REASONS = Object.keys({ 'not-found': 0, 'bad-session': 0, 'stream-rejected': 0 } satisfies Record<RecreateReason, 0>) as RecreateReason[];
+type Unreachable = Extract<UpstreamEvent, { type: 'unreachable' }>['during'];
+const UNREACHABLE_DURING = Object.keys({ handshake: 0, stream: 0 } satisfies Record<Unreachable, 0>) as Unreachable[];
 
 export function createGatewayMetrics(registry: Registry): GatewayMetrics {
   const registers = [registry];
-  return {
+  const refreshers = new Set<() => void>();
+  const metrics: Omit<GatewayMetrics, 'onCollect' | 'initUpstream'> = {
     requests: new Counter({
       name: 'durable_mcp_upstream_requests_total',
       help: 'Client requests relayed to an upstream, by outcome: ok (the upstream answered, a JSON-RPC error included) or the failure code (outcome_unknown, server_unavailable, ...).',
@@ -64,9 +82,24 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
     }),
     up: new Gauge({
       name: 'durable_mcp_upstream_up',
-      help: '1 when the last reachability check of the upstream succeeded, 0 when it failed.',
+      help: '1 when the last reachability check of the upstream succeeded, 0 when it failed. Each scrape starts a check (at most one per 2 s) and reads the last one finished.',
       labelNames: ['upstream'],
       registers,
+      collect() {
+        for (const refresh of refreshers) refresh();
+      },
     }),
+  };
+  return {
+    ...metrics,
+    onCollect(refresh) {
+      refreshers.add(refresh);
+      return () => void refreshers.delete(refresh);
+    },
+    initUpstream(upstream) {
+      metrics.unknownOutcomes.inc({ upstream }, 0);
+      for (const reason of RECREATE_REASONS) metrics.reinitializations.inc({ upstream, reason }, 0);
+      for (const during of UNREACHABLE_DURING) metrics.unreachable.inc({ upstream, during }, 0);
+    },
   };
 }

@@ -1,12 +1,14 @@
 /**
  * What happens between the gateway and one upstream, as log lines and
  * metrics. The upstream side reports each event exactly once (hooks.onEvent,
- * hooks.onRecreated); this turns each into at most one line and one count.
+ * hooks.onRecreated); this turns each into at most one line and one count,
+ * and keeps the last of each kind for the console and `/upstreams`.
  * Error texts pass the route's scrubber: an upstream may echo a credential.
  */
 import type { Logger } from 'pino';
 import type { RecreatedInfo, UpstreamEvent } from '../upstream/types.js';
 import type { Scrub } from '../front/secrets.js';
+import type { UpstreamHistoryRecorder } from './history.js';
 import type { GatewayMetrics } from './metrics.js';
 
 export interface LinkTelemetry {
@@ -32,7 +34,7 @@ function statusOf(event: Extract<UpstreamEvent, { type: 'request' }>): string {
 
 const round = (ms: number) => Math.round(ms * 100) / 100;
 
-export function routeTelemetry(upstream: string, logger: Logger, metrics: GatewayMetrics, scrub: Scrub): RouteTelemetry {
+export function routeTelemetry(upstream: string, logger: Logger, metrics: GatewayMetrics, history: UpstreamHistoryRecorder, scrub: Scrub): RouteTelemetry {
   const log = logger.child({ upstream });
   const requests = new Map<string, ReturnType<typeof metrics.requests.labels>>();
   const duration = metrics.requestDuration.labels(upstream);
@@ -60,12 +62,16 @@ export function routeTelemetry(upstream: string, logger: Logger, metrics: Gatewa
               return;
             case 'outcome_unknown':
               metrics.unknownOutcomes.inc({ upstream });
+              history.outcomeUnknown(event);
               log.warn({ event: 'upstream_outcome_unknown', ...who, method: event.method, tool: event.tool, reason: event.reason }, 'the upstream may have run a request whose answer was lost; not repeated');
               return;
-            case 'unreachable':
+            case 'unreachable': {
+              const error = scrub(event.error);
               metrics.unreachable.inc({ upstream, during: event.during });
-              log.warn({ event: 'upstream_unreachable', ...who, during: event.during, attempt: event.attempt, error: scrub(event.error) }, 'upstream unreachable');
+              history.unreachable(event.during, error);
+              log.warn({ event: 'upstream_unreachable', ...who, during: event.during, attempt: event.attempt, error }, 'upstream unreachable');
               return;
+            }
             case 'stream':
               log.debug({ event: 'upstream_stream', ...who, state: event.state, detail: event.detail && scrub(event.detail) }, `upstream standalone stream ${event.state}`);
               return;
@@ -76,6 +82,7 @@ export function routeTelemetry(upstream: string, logger: Logger, metrics: Gatewa
         },
         onRecreated(info) {
           metrics.reinitializations.inc({ upstream, reason: info.reason });
+          history.recreated(info);
           log.info(
             { event: 'upstream_session_recreated', ...who, reason: info.reason, generation: info.generation, listsChanged: info.listsChanged, replayed: info.replayed, durationMs: round(info.durationMs) },
             'the upstream lost the session; a new one serves it',

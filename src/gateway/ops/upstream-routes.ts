@@ -1,20 +1,26 @@
 /**
  * `GET /upstreams` and `GET /upstreams/<name>/health` (behind the API keys):
- * whether each upstream answers right now, and what the gateway knows about
- * it. Never its credentials: the URL is shown without user info or query.
- * The default route (`/mcp`) is named `default` here, as in metrics and logs.
+ * whether each upstream answers right now, what the gateway knows about it,
+ * and what this process has seen of it (last re-initialization, unknown
+ * outcomes). Never its credentials: the URL is shown without user info or
+ * query. The default route (`/mcp`) is named `default` here, as in metrics
+ * and logs.
  */
 import type { EngineRoute } from '../../runtime/runtime.js';
 import { wireError } from '../../runtime/errors.js';
 import { routeLabel, type GatewayRoute } from '../route.js';
+import { upstreamStatus } from './status.js';
 
 async function report(route: GatewayRoute) {
-  const health = await route.health();
+  const { name, path, describe, reachability, history } = await upstreamStatus(route);
   return {
-    name: routeLabel(route.name),
-    path: route.name === '' ? '/mcp' : `/mcp/${route.name}`,
-    ...route.describe,
-    ...(health ? { status: health.reachable ? 'reachable' : 'unreachable', ...health } : { status: 'unknown', detail: 'this kind of upstream offers no check' }),
+    name,
+    path,
+    ...describe,
+    ...(reachability
+      ? { status: reachability.reachable ? 'reachable' : 'unreachable', ...reachability }
+      : { status: 'unknown', detail: 'this kind of upstream offers no check' }),
+    ...history,
   };
 }
 
