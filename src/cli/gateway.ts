@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import { parseHeader } from '../gateway/config/expand.js';
 import { loadGatewayConfig } from '../gateway/config/file.js';
 import { createDurableGateway, defaultGatewayDeploymentId, type HttpUpstreamOptions } from '../gateway/gateway.js';
+import { isLoopback } from '../node/listen.js';
+import { CONSOLE_FLAGS, consoleChoice, consoleHelp, gatewayConsoleMount } from './console.js';
 import { parseDuration } from './durations.js';
 import { cliEnv, parseRuntimeFlags, runUntilSignal, RUNTIME_FLAGS, RUNTIME_HELP } from './runtime-flags.js';
 
@@ -28,14 +30,18 @@ Upstream (each also read from the environment variable shown):
                              headers, era, timeouts and retry budgets (DURABLE_MCP_GATEWAY_CONFIG); see the
                              README's configuration reference. May be combined with --upstream.
 
+Console (operations pages only: upstreams, their health, sessions):
+${consoleHelp('pages')}
 Runtime:
 ${RUNTIME_HELP}
 Routes besides /mcp: GET /upstreams and /upstreams/<name>/health (behind the API keys) show whether each
-upstream answers; /readyz reflects the gateway and its store, not the upstreams.
+upstream answers and what this instance has seen of it; /readyz reflects the gateway and its store, not the
+upstreams; /console is the web console.
 `;
 
 const OPTIONS = {
   ...RUNTIME_FLAGS,
+  ...CONSOLE_FLAGS,
   upstream: { type: 'string' },
   'upstream-header': { type: 'string', multiple: true },
   'forward-authorization': { type: 'boolean' },
@@ -75,7 +81,14 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
 
   const names = upstreams.map((u) => u.name ?? '');
   const cli = await parseRuntimeFlags(values, env, () => defaultGatewayDeploymentId(upstreams));
+  const consoleSetup = consoleChoice(values, env);
+  const { apiKeys = [], logger } = cli.options;
   const started = performance.now();
-  const server = await createDurableGateway({ ...cli.options, upstreams });
-  return runUntilSignal(server, cli, () => ({ gateway: names.map((n) => (n === '' ? '/mcp' : `/mcp/${n}`)) }), started);
+  const server = await createDurableGateway({
+    ...cli.options,
+    upstreams,
+    ...(consoleSetup.on && { mounts: { '/console': gatewayConsoleMount({ apiKeys, operators: consoleSetup.operators, secureCookies: !isLoopback(cli.host), logger }) } }),
+  });
+  const gateway = names.map((n) => (n === '' ? '/mcp' : `/mcp/${n}`));
+  return runUntilSignal(server, cli, (url) => ({ gateway, ...(consoleSetup.on && { consoleUrl: new URL('/console', url).href }) }), started);
 }

@@ -4,8 +4,8 @@ import { parseArgs } from 'node:util';
 import type { DurableApp } from '../runtime/app.js';
 import { createDurableServer, defaultDeploymentId } from '../runtime/server.js';
 import { isLoopback } from '../node/listen.js';
-import { consoleMount } from './console.js';
-import { cliEnv, listOf, parseRuntimeFlags, runUntilSignal, RUNTIME_FLAGS, RUNTIME_HELP } from './runtime-flags.js';
+import { CONSOLE_FLAGS, consoleChoice, consoleHelp, consoleMount } from './console.js';
+import { cliEnv, parseRuntimeFlags, runUntilSignal, RUNTIME_FLAGS, RUNTIME_HELP } from './runtime-flags.js';
 
 export const SERVE_HELP = `durable-mcp serve: run the MCP server (Streamable HTTP at /mcp)
 
@@ -15,12 +15,9 @@ Options (each also read from the environment variable shown):
   --app <module>             module whose default export (or 'app' export) is a DurableApp
                              (DURABLE_MCP_APP; default: the built-in memory app). The default
                              deployment id is derived from the app's name and version.
-  --no-console               do not serve the web console at /console (DURABLE_MCP_CONSOLE=off)
-  --operators <list>         principals, comma separated, whose API keys open the console's operations
-                             pages (DURABLE_MCP_OPERATORS). Without API keys the console is open to all.
-${RUNTIME_HELP}`;
+${consoleHelp('operations pages')}${RUNTIME_HELP}`;
 
-const OPTIONS = { ...RUNTIME_FLAGS, app: { type: 'string' }, 'no-console': { type: 'boolean' }, operators: { type: 'string' } } as const;
+const OPTIONS = { ...RUNTIME_FLAGS, ...CONSOLE_FLAGS, app: { type: 'string' } } as const;
 
 async function loadApp(spec: string | undefined): Promise<DurableApp> {
   if (!spec) {
@@ -45,14 +42,13 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const env = cliEnv();
   const app = await loadApp(values.app ?? env.DURABLE_MCP_APP);
   const cli = await parseRuntimeFlags(values, env, () => defaultDeploymentId(app));
-  const consoleOn = values['no-console'] !== true && !/^(off|false|0|no)$/i.test(env.DURABLE_MCP_CONSOLE ?? '');
-  const operators = listOf(values.operators ?? env.DURABLE_MCP_OPERATORS) ?? [];
+  const consoleSetup = consoleChoice(values, env);
   const { apiKeys = [], logger } = cli.options;
   const started = performance.now();
   const server = await createDurableServer({
     ...cli.options,
-    ...(consoleOn && { mounts: { '/console': consoleMount({ app, apiKeys, operators, secureCookies: !isLoopback(cli.host), logger }) } }),
+    ...(consoleSetup.on && { mounts: { '/console': consoleMount({ app, apiKeys, operators: consoleSetup.operators, secureCookies: !isLoopback(cli.host), logger }) } }),
     app,
   });
-  return runUntilSignal(server, cli, (url) => ({ ...(consoleOn && { consoleUrl: url.replace(/\/mcp$/, '/console') }), app: app.name }), started);
+  return runUntilSignal(server, cli, (url) => ({ ...(consoleSetup.on && { consoleUrl: url.replace(/\/mcp$/, '/console') }), app: app.name }), started);
 }

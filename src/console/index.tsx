@@ -49,7 +49,11 @@ export function createConsole(options: ConsoleOptions): Console {
     sessionTtlMs: options.sessionTtlMs ?? 12 * 3600 * 1000,
     loadSecret: secretLoader(options.secrets),
   };
-  const chrome: ChromeSource = { signIn: options.apiKeys.length > 0, memory: options.memory !== undefined };
+  const gateway = options.ops.upstreams !== undefined;
+  const chrome: ChromeSource = { signIn: options.apiKeys.length > 0, memory: options.memory !== undefined, gateway };
+  const operationsOnly = gateway
+    ? 'This process is a durable gateway: its console shows operations only. Memory pages are served by a server that runs the memory app (durable-mcp serve).'
+    : 'This server runs another app than the memory app: its console shows operations only.';
   const maxImportBytes = options.maxImportBytes ?? 64 * 1024 * 1024;
   const sampler = new CounterSampler(() => readCounters(options.ops.registry), options.sampleIntervalMs ?? 60_000, CHART_SLOTS, options.logger);
   sampler.start();
@@ -97,7 +101,10 @@ export function createConsole(options: ConsoleOptions): Console {
   app.get('/', (c) => {
     const viewer = c.get('viewer');
     if (!viewer) return c.redirect('/console/login', 303);
-    return c.redirect(options.memory ? '/console/memory' : viewer.operator ? '/console/ops' : '/console/login', 303);
+    if (options.memory) return c.redirect('/console/memory', 303);
+    if (viewer.operator) return c.redirect('/console/ops', 303);
+    // Signed in with nothing to see: sending this viewer to sign in again would come straight back here.
+    throw new ConsolePageError(403, 'Operators only', `${operationsOnly} They need the API key of a principal listed in --operators.`);
   });
   app.use('/memory', requireViewer);
   app.use('/memory/*', requireViewer);
@@ -107,6 +114,12 @@ export function createConsole(options: ConsoleOptions): Console {
     mountMemoryPages(app, options.memory, chrome);
     mountMemoryActions(app, options.memory, chrome);
     mountTransfer(app, options.memory, chrome, maxImportBytes);
+  } else {
+    const noMemory = () => {
+      throw new ConsolePageError(404, 'No memory pages', operationsOnly);
+    };
+    app.all('/memory', noMemory);
+    app.all('/memory/*', noMemory);
   }
   mountOpsPage(app, options.ops, sampler, CHART_SLOTS, chrome);
 

@@ -43,12 +43,30 @@ export interface InstanceInfo {
   startedAt: Date;
 }
 
-/** One upstream of the gateway, when the process runs as one (not yet: the gateway is being built). */
+/**
+ * One upstream of the gateway, when the process runs as one: the shape
+ * `durable-mcp gateway` hands its mounts (GatewayMountContext.upstreams), so
+ * the console shows it without importing the gateway.
+ */
 export interface UpstreamHealth {
+  /** Its name in metrics, logs and `/upstreams` (`default` for the one at `/mcp`). */
   name: string;
-  url: string;
-  state: string;
-  detail?: string;
+  /** Where clients reach it on the gateway. */
+  path: string;
+  /** What the gateway says about it: `url` (without credentials), `era`, `kind`... Never a secret. */
+  describe: Readonly<Record<string, unknown>>;
+  /** Whether it answers now; undefined when this kind of upstream offers no check. */
+  reachability:
+    | { reachable: boolean; httpStatus?: number; latencyMs: number; error?: string; checkedAt: string }
+    | undefined;
+  /** What this gateway process has seen of it since it started. */
+  history: {
+    reinitializations: Readonly<Record<string, number | undefined>>;
+    lastReinitialization?: { at: string; reason: string; generation: number; durationMs: number; listsChanged: readonly string[] };
+    unknownOutcomes: number;
+    lastUnknownOutcome?: { at: string; method: string; tool?: string };
+    lastUnreachable?: { at: string; during: string; error: string };
+  };
 }
 
 export interface OpsSource {
@@ -58,6 +76,6 @@ export interface OpsSource {
   /** What the session table says about every instance on the store. */
   fleet(): Promise<SessionStats>;
   isDraining(): boolean;
-  /** Present when running as a gateway. */
+  /** Present when running as a gateway: the console then shows operations only, upstreams first. */
   upstreams?(): Promise<UpstreamHealth[]>;
 }

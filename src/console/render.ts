@@ -8,10 +8,11 @@ import type { Chrome } from './views/layout.js';
 export interface ChromeSource {
   signIn: boolean;
   memory: boolean;
+  gateway: boolean;
 }
 
 export function chromeOf(c: Context<ConsoleEnv>, source: ChromeSource): Chrome {
-  return { viewer: c.get('viewer'), csrf: c.get('csrf') ?? '', signIn: source.signIn, memory: source.memory };
+  return { viewer: c.get('viewer'), csrf: c.get('csrf') ?? '', signIn: source.signIn, memory: source.memory, gateway: source.gateway };
 }
 
 export async function page(c: Context<ConsoleEnv>, body: Child, status: ContentfulStatusCode = 200): Promise<Response> {

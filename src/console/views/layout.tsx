@@ -9,10 +9,12 @@ export interface Chrome {
   signIn: boolean;
   /** Whether this server runs the memory app. */
   memory: boolean;
+  /** Whether this process is a gateway (operations pages only). */
+  gateway: boolean;
 }
 
 export function Layout(props: { title: string; chrome: Chrome; section?: 'memory' | 'ops'; children?: Child }) {
-  const { viewer, csrf, signIn, memory } = props.chrome;
+  const { viewer, csrf, signIn, memory, gateway } = props.chrome;
   return (
     <html lang="en">
       <head>
@@ -23,7 +25,9 @@ export function Layout(props: { title: string; chrome: Chrome; section?: 'memory
       </head>
       <body>
         <header class="top">
-          <a class="brand" href="/console">durable-mcp</a>
+          <a class="brand" href="/console">
+            durable-mcp{gateway && ' gateway'}
+          </a>
           {viewer && memory && (
             <a class={props.section === 'memory' ? 'on' : ''} href="/console/memory">
               Memory

@@ -6,7 +6,11 @@ export function LoginPage(props: { chrome: Chrome; next: string; error?: string 
     <Layout title="Sign in" chrome={props.chrome}>
       <div class="card login">
         <h1>Sign in</h1>
-        <p class="sub">Use the API key your MCP client sends as its bearer token. You will see your own memory only.</p>
+        <p class="sub">
+          {props.chrome.memory
+            ? 'Use the API key your MCP client sends as its bearer token. You will see your own memory only.'
+            : `This ${props.chrome.gateway ? 'gateway' : 'server'}'s console shows operations only: sign in with the API key of a principal listed in --operators.`}
+        </p>
         {props.error && <div class="error">{props.error}</div>}
         <form method="post" action="/console/login">
           <Csrf token={props.chrome.csrf} />

@@ -1,9 +1,15 @@
-/** The operations page: this instance, its session counters and charts, and the fleet as the session table shows it. */
+/**
+ * The operations page: a gateway's upstreams (when it is one), this
+ * instance, its session counters and charts, and the fleet as the session
+ * table shows it.
+ */
 import type { SessionStats } from '../../store/session-stats.js';
 import type { InstanceInfo, UpstreamHealth } from '../options.js';
 import type { Readings } from '../ops/readings.js';
 import { BarChart } from './chart.js';
 import { Layout, when, type Chrome } from './layout.js';
+import { Stat } from './stat.js';
+import { Upstreams } from './upstreams.js';
 
 export interface OpsView {
   instance: InstanceInfo;
@@ -17,15 +23,6 @@ export interface OpsView {
   upstreams: UpstreamHealth[] | undefined;
 }
 
-function Stat(props: { value: number | string; label: string }) {
-  return (
-    <div class="stat">
-      <b>{props.value}</b>
-      <span>{props.label}</span>
-    </div>
-  );
-}
-
 function uptime(since: Date, now: number): string {
   const s = Math.max(0, Math.floor((now - since.getTime()) / 1000));
   if (s < 120) return `${s} s`;
@@ -34,16 +31,25 @@ function uptime(since: Date, now: number): string {
 }
 
 export function OpsPage(props: { chrome: Chrome; view: OpsView }) {
-  const { instance, now, fleet, charts } = props.view;
+  const { instance, now, fleet, charts, upstreams } = props.view;
   const reasons = Object.entries(now.rejectedByReason).sort((a, b) => b[1] - a[1]);
   return (
     <Layout title="Operations" chrome={props.chrome} section="ops">
       <h1>Operations</h1>
       <p class="sub">
-        Instance <b>{instance.instanceId}</b> of deployment <b>{instance.deploymentId}</b> · durable-mcp {instance.version} on {instance.store} · up{' '}
-        {uptime(instance.startedAt, now.at)}
+        Instance <b>{instance.instanceId}</b> of deployment <b>{instance.deploymentId}</b> · durable-mcp {upstreams && 'gateway '}
+        {instance.version} on {instance.store} · up {uptime(instance.startedAt, now.at)}
         {props.view.draining && <b> · draining</b>}
       </p>
+      {upstreams && (
+        <>
+          <p class="notice gateway">
+            This process is a durable gateway: its console shows operations only. Memory pages belong to a server that runs the memory app
+            (<code>durable-mcp serve</code>). Sessions below are the gateway's front sessions, each holding an upstream session.
+          </p>
+          <Upstreams upstreams={upstreams} />
+        </>
+      )}
       <h2>This instance since it started</h2>
       <div class="stats">
         <Stat value={now.live} label="live sessions" />
@@ -102,35 +108,9 @@ export function OpsPage(props: { chrome: Chrome; view: OpsView }) {
           ))}
         </tbody>
       </table>
-      {/* Gateway upstreams: filled in once the gateway reports them through OpsSource.upstreams. */}
-      {props.view.upstreams && (
-        <>
-          <h2>Gateway upstreams</h2>
-          <table>
-            <thead>
-              <tr>
-                <th>Upstream</th>
-                <th>URL</th>
-                <th>State</th>
-                <th>Detail</th>
-              </tr>
-            </thead>
-            <tbody>
-              {props.view.upstreams.map((u) => (
-                <tr>
-                  <td>{u.name}</td>
-                  <td>{u.url}</td>
-                  <td>{u.state}</td>
-                  <td>{u.detail ?? ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </>
-      )}
       <p class="muted">
-        Counters and charts are this process's (they restart with it); the fleet table reads the session table. For history across
-        instances, scrape /metrics with Prometheus and import ops/grafana-dashboard.json.
+        Counters and charts{upstreams && ", and what each upstream did,"} are this process's (they restart with it); the fleet table reads the
+        session table. For history across instances, scrape /metrics with Prometheus and import ops/grafana-dashboard.json.
       </p>
     </Layout>
   );

@@ -53,4 +53,10 @@ mark { background: #fff1a8; padding: 0 .1rem; }
 .chart .legend { display: flex; justify-content: space-between; color: var(--muted); font-size: .8rem; }
 .login { max-width: 26rem; margin: 4rem auto; }
 .muted { color: var(--muted); }
+code { font: 13px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; background: #eef1f6; border-radius: 4px; padding: 0 .3rem; }
+.badge { display: inline-block; border-radius: 10px; padding: 0 .6rem; font-size: .85rem; font-weight: 600; }
+.badge.ok { background: var(--add); color: #1a6b34; } .badge.bad { background: var(--del); color: var(--bad); } .badge.unknown { background: #eef1f6; color: var(--muted); }
+.upstream h3 { margin: 0; font-size: 1.15rem; }
+.upstream .sub { margin: .25rem 0 .75rem; }
+table.kv th { width: 13rem; text-transform: none; letter-spacing: 0; font-size: .9rem; color: var(--fg); }
 `;
