@@ -44,8 +44,8 @@ export function OpsPage(props: { chrome: Chrome; view: OpsView }) {
       {upstreams && (
         <>
           <p class="notice gateway">
-            This process is a durable gateway: its console shows operations only. Memory pages belong to a server that runs the memory app
-            (<code>durable-mcp serve</code>). Sessions below are the gateway's front sessions, each holding an upstream session.
+            This process is a durable gateway: its console shows operations only. Memory pages belong to a server that runs the memory app,
+            such as <code>durable-mcp serve</code>. The sessions below are the gateway's front sessions, each holding a session on its upstream.
           </p>
           <Upstreams upstreams={upstreams} />
         </>

@@ -4,6 +4,8 @@
  * session metrics. The names are a public contract: ops/alerts.yml uses them.
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { ResilientErrorCode } from '../../client/errors.js';
+import { UpstreamErrorCode } from '../upstream/errors.js';
 import type { RecreateReason, UpstreamEvent } from '../upstream/types.js';
 
 export interface GatewayMetrics {
@@ -32,6 +34,13 @@ export interface GatewayMetrics {
 const RECREATE_REASONS = Object.keys({ 'not-found': 0, 'bad-session': 0, 'stream-rejected': 0 } satisfies Record<RecreateReason, 0>) as RecreateReason[];
 type Unreachable = Extract<UpstreamEvent, { type: 'unreachable' }>['during'];
 const UNREACHABLE_DURING = Object.keys({ handshake: 0, stream: 0 } satisfies Record<Unreachable, 0>) as Unreachable[];
+
+/** The `status` label of a relayed request: `ok`, or its failure code without the prefix (`outcome_unknown`). */
+export function requestStatus(errorCode: string | undefined): string {
+  return errorCode === undefined ? 'ok' : errorCode.replace(/^DURABLE_MCP_/, '').toLowerCase();
+}
+
+const REQUEST_STATUSES = [undefined, ...Object.values(ResilientErrorCode), ...Object.values(UpstreamErrorCode)].map(requestStatus);
 
 export function createGatewayMetrics(registry: Registry): GatewayMetrics {
   const registers = [registry];
@@ -97,6 +106,7 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
       return () => void refreshers.delete(refresh);
     },
     initUpstream(upstream) {
+      for (const status of REQUEST_STATUSES) metrics.requests.inc({ upstream, status }, 0);
       metrics.unknownOutcomes.inc({ upstream }, 0);
       for (const reason of RECREATE_REASONS) metrics.reinitializations.inc({ upstream, reason }, 0);
       for (const during of UNREACHABLE_DURING) metrics.unreachable.inc({ upstream, during }, 0);

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { RecreatedInfo, UpstreamEvent } from '../upstream/types.js';
 import type { Scrub } from '../front/secrets.js';
 import type { UpstreamHistoryRecorder } from './history.js';
-import type { GatewayMetrics } from './metrics.js';
+import { requestStatus, type GatewayMetrics } from './metrics.js';
 
 export interface LinkTelemetry {
   onEvent(event: UpstreamEvent): void;
@@ -26,10 +26,9 @@ export interface RouteTelemetry {
   hooks(owner: LinkOwner): LinkTelemetry;
 }
 
-/** `DURABLE_MCP_OUTCOME_UNKNOWN` -> `outcome_unknown`: a fixed, small set of label values. */
+/** A request that failed without a code was cut short by its caller. */
 function statusOf(event: Extract<UpstreamEvent, { type: 'request' }>): string {
-  if (event.ok) return 'ok';
-  return event.errorCode ? event.errorCode.replace(/^DURABLE_MCP_/, '').toLowerCase() : 'aborted';
+  return event.ok ? 'ok' : event.errorCode ? requestStatus(event.errorCode) : 'aborted';
 }
 
 const round = (ms: number) => Math.round(ms * 100) / 100;
