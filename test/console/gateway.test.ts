@@ -109,7 +109,7 @@ describe('the console of a gateway', { timeout: 240_000 }, () => {
     assert.equal(await stat('upstream re-initializations'), 1, 'one upstream restart, one re-initialization (one front session)');
     assert.equal(await stat('unknown outcomes'), 1);
     const last = (await card.locator('.last-reinitialization').textContent()) ?? '';
-    assert.match(last, new RegExp(`UTC: ${reason}, .*restarted.*Upstream session #2 now serves it`));
+    assert.match(last, new RegExp(`UTC: ${reason}, .*restarted.*A new upstream session \\(#2 of that front session\\) took over in [\\d.]+ ms\\.`));
     assert.match((await card.locator('.last-unknown-outcome').textContent()) ?? '', /slow_append was cut off; it may have run/);
     assert.equal(Number(await page.locator('.stat', { hasText: 'sessions created' }).first().locator('b').textContent()), 1, 'the front session');
     await page.screenshot({ path: join(shots, 'console-gateway.png'), fullPage: true });

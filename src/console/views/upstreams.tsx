@@ -60,8 +60,9 @@ function Upstream(props: { upstream: UpstreamHealth }) {
             <td class="last-reinitialization">
               {last ? (
                 <>
-                  {at(last.at)}: <b>{last.reason}</b>, {REASONS[last.reason] ?? 'the upstream lost the session'}. Upstream session #{last.generation} now
-                  serves it ({last.durationMs} ms{last.listsChanged.length > 0 && `; changed lists: ${last.listsChanged.join(', ')}`}).
+                  {at(last.at)}: <b>{last.reason}</b>, {REASONS[last.reason] ?? 'the upstream lost the session'}. A new upstream session (#
+                  {last.generation} of that front session) took over in {last.durationMs} ms
+                  {last.listsChanged.length > 0 && `; its client was sent list_changed for ${last.listsChanged.join(', ')}`}.
                   {byReason.length > 1 && ` By reason: ${byReason.map(([reason, n]) => `${reason} ${n}`).join(', ')}.`}
                 </>
               ) : (

@@ -124,7 +124,7 @@ describe('durable-mcp gateway (command line)', () => {
   it('--help documents every flag', () => {
     const out = spawnSync(process.execPath, [CLI, 'gateway', '--help'], { encoding: 'utf8' });
     assert.equal(out.status, 0);
-    for (const flag of ['--upstream', '--upstream-header', '--forward-authorization', '--upstream-era', '--request-timeout', '--handshake-timeout', '--config', '--port', '--store', '--api-keys-file', '--metrics-port', '/upstreams', 'DURABLE_MCP_UPSTREAM']) {
+    for (const flag of ['--upstream', '--upstream-header', '--forward-authorization', '--upstream-era', '--request-timeout', '--handshake-timeout', '--config', '--port', '--store', '--api-keys-file', '--metrics-port', '--no-console', '--operators', '/upstreams', '/console', 'DURABLE_MCP_UPSTREAM']) {
       assert.ok(out.stdout.includes(flag), `help mentions ${flag}`);
     }
   });
