@@ -24,6 +24,10 @@ export const UpstreamErrorCode = {
   Cancelled: 'DURABLE_MCP_UPSTREAM_CANCELLED',
   /** The operation does not exist in the era the upstream speaks. */
   Unsupported: 'DURABLE_MCP_UPSTREAM_UNSUPPORTED',
+  /** The gateway runs as many upstream processes as it may (stdio children): answered 503 with Retry-After at the front. */
+  Capacity: 'DURABLE_MCP_UPSTREAM_CAPACITY',
+  /** A stdio upstream process did not start, or exited or timed out before it answered initialize. */
+  StartFailed: 'DURABLE_MCP_UPSTREAM_START_FAILED',
 } as const;
 export type UpstreamErrorCode = (typeof UpstreamErrorCode)[keyof typeof UpstreamErrorCode];
 
@@ -99,6 +103,31 @@ export class UpstreamUnsupportedError extends UpstreamError {
   }
 }
 
+/**
+ * No room for another upstream process. Nothing ran. The front answers it
+ * with HTTP `status` (503) and a `Retry-After` of `retryAfterSeconds`, not
+ * with a JSON-RPC error: a client library retries a 503 it understands.
+ */
+export class UpstreamCapacityError extends UpstreamError {
+  readonly code = UpstreamErrorCode.Capacity;
+  readonly status = 503;
+  readonly retryAfterSeconds: number;
+
+  constructor(request: RequestDescription | undefined, limit: number, retryAfterSeconds: number) {
+    super(`the gateway already runs its limit of ${limit} upstream processes; try again in ${retryAfterSeconds} s`, request, false);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** A stdio upstream could not be started; `detail` says why (exit code, timeout, the last lines of its stderr). */
+export class UpstreamStartError extends UpstreamError {
+  readonly code = UpstreamErrorCode.StartFailed;
+
+  constructor(request: RequestDescription | undefined, detail: string, cause?: unknown) {
+    super(`the upstream process did not start: ${detail}`, request, false, cause);
+  }
+}
+
 /** JSON-RPC code for every failure the gateway reports on the upstream's behalf (implementation-defined server error range). */
 export const UPSTREAM_FAILURE_RPC_CODE = -32003;
 
@@ -114,7 +143,11 @@ export function toJsonRpcError(error: unknown, id: RequestId): JSONRPCErrorRespo
     return {
       jsonrpc: '2.0',
       id,
-      error: { code: UPSTREAM_FAILURE_RPC_CODE, message: error.message, data: { code: error.code, mayHaveRun: error.mayHaveRun } },
+      error: {
+        code: UPSTREAM_FAILURE_RPC_CODE,
+        message: error.message,
+        data: { code: error.code, mayHaveRun: error.mayHaveRun, ...(error instanceof UpstreamCapacityError && { retryAfterSeconds: error.retryAfterSeconds }) },
+      },
     };
   }
   return { jsonrpc: '2.0', id, error: { code: -32603, message: 'Internal error in the gateway', data: { mayHaveRun: true } } };

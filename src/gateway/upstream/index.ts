@@ -23,12 +23,14 @@ export {
   toJsonRpcError,
   UPSTREAM_FAILURE_RPC_CODE,
   UpstreamCancelledError,
+  UpstreamCapacityError,
   UpstreamClosedError,
   UpstreamError,
   UpstreamErrorCode,
   UpstreamHttpError,
   UpstreamProtocolError,
   UpstreamRejectedError,
+  UpstreamStartError,
   UpstreamUnsupportedError,
 } from './errors.js';
 export { OutcomeUnknownError, RecoveryFailedError, ServerUnavailableError } from '../../client/errors.js';

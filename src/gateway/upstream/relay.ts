@@ -11,14 +11,15 @@ import { isJSONRPCResultResponse, type JSONRPCRequest, type JSONRPCResponse } fr
 import { anySignal } from '../../client/attempts.js';
 import { RetryBudget, sleep } from '../../client/backoff.js';
 import { httpStatus } from '../../client/classify.js';
-import { OutcomeUnknownError, RecoveryFailedError, ResilientClientError, ServerUnavailableError, type RequestDescription } from '../../client/errors.js';
+import { RecoveryFailedError, ServerUnavailableError, type RequestDescription } from '../../client/errors.js';
 import { RetryRules } from '../../client/retry-rules.js';
-import { isSafeToRepeat, toolNameOf } from '../../client/safety.js';
+import { isSafeToRepeat } from '../../client/safety.js';
 import type { SessionState } from '../../client/session-state.js';
 import { listKindOf, type UpstreamCatalog } from './catalog.js';
 import type { ResolvedUpstreamConfig } from './config.js';
 import { withEnvelope } from './envelope.js';
-import { UpstreamCancelledError, UpstreamClosedError, UpstreamError } from './errors.js';
+import { UpstreamClosedError } from './errors.js';
+import { freshProgress, settle, type Progress } from './settle.js';
 import { exchange, ExchangeFailure, post, type ExchangeTarget } from './exchange.js';
 import { asTypedError, errorResponseIn, verdict } from './failures.js';
 import type { Established } from './handshake.js';
@@ -48,48 +49,9 @@ export interface RelayHost {
 
 const STATE_METHODS = new Set(['logging/setLevel', 'resources/subscribe', 'resources/unsubscribe']);
 
-/** Whether the request may have run: one attempt still in flight, or an earlier one whose outcome was unknown. */
-interface Progress {
-  sends: number;
-  inFlight: boolean;
-  unknownEarlier: boolean;
-}
-
 /** `stopper` ends the request: deadline, caller, cancellation or close (see wait.ts); disposed by the caller. */
-export async function relay(host: RelayHost, message: JSONRPCRequest, options: UpstreamRequestOptions, stopper: Stopper): Promise<JSONRPCResponse> {
-  const started = performance.now();
-  const request: RequestDescription = { method: message.method, tool: toolNameOf(message.method, message.params) };
-  const progress: Progress = { sends: 0, inFlight: false, unknownEarlier: false };
-  const report = (ok: boolean, errorCode?: string) =>
-    host.emit({ type: 'request', method: message.method, ok, durationMs: performance.now() - started, sends: progress.sends, errorCode });
-  try {
-    const response = await run(host, message, request, stopper.signal, options, progress, true);
-    report(true);
-    return response;
-  } catch (error) {
-    const mayHaveRun = progress.inFlight || progress.unknownEarlier;
-    let final: unknown = error;
-    switch (stopper.why) {
-      case 'caller':
-        final = options.signal?.reason;
-        break;
-      case 'cancelled':
-        final = new UpstreamCancelledError(request);
-        break;
-      case 'closed':
-        final = new UpstreamClosedError(request, mayHaveRun);
-        break;
-      case 'timeout':
-        final = mayHaveRun ? new OutcomeUnknownError(request, 'timeout', progress.sends, error) : new ServerUnavailableError(request, progress.sends, error);
-        break;
-      case undefined:
-        if (final instanceof RecoveryFailedError && !final.request) final = new RecoveryFailedError(request, progress.sends, final.cause);
-        else if (final instanceof ServerUnavailableError && !final.request) final = new ServerUnavailableError(request, progress.sends, final.cause);
-    }
-    if (final instanceof OutcomeUnknownError) host.emit({ type: 'outcome_unknown', method: message.method, tool: request.tool, reason: final.reason });
-    report(false, final instanceof UpstreamError || final instanceof ResilientClientError ? final.code : undefined);
-    throw final;
-  }
+export function relay(host: RelayHost, message: JSONRPCRequest, options: UpstreamRequestOptions, stopper: Stopper): Promise<JSONRPCResponse> {
+  return settle(host.emit, message, options, stopper, (request, progress) => run(host, message, request, stopper.signal, options, progress, true));
 }
 
 async function run(
@@ -111,7 +73,7 @@ async function run(
   // is needed at once, possibly while the upstream is down and cannot be asked.
   if (request.tool !== undefined && !catalog.tool(request.tool) && !catalog.fresh) {
     const list: JSONRPCRequest = { jsonrpc: '2.0', id: host.nextId(), method: 'tools/list' };
-    await run(host, list, { method: 'tools/list' }, signal, {}, { sends: 0, inFlight: false, unknownEarlier: false }, false).catch((error: unknown) => {
+    await run(host, list, { method: 'tools/list' }, signal, {}, freshProgress(), false).catch((error: unknown) => {
       // Unreachable: the call itself would only wait out the same bound again. It did not run.
       if (error instanceof ServerUnavailableError) throw new ServerUnavailableError(request, 0, error.cause);
       if (error instanceof RecoveryFailedError) throw new RecoveryFailedError(request, 0, error.cause);
@@ -170,7 +132,7 @@ async function run(
 }
 
 /** Records what an accepted request tells us: state to replay, tool annotations, list baselines. */
-function learn(host: RelayHost, message: JSONRPCRequest, response: JSONRPCResponse, seenByClient: boolean): void {
+export function learn(host: Pick<RelayHost, 'state' | 'catalog' | 'persist'>, message: JSONRPCRequest, response: JSONRPCResponse, seenByClient: boolean): void {
   let persist = false;
   if (STATE_METHODS.has(message.method) && isJSONRPCResultResponse(response)) {
     host.state.observe(message.method, message.params);

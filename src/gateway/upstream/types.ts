@@ -64,8 +64,13 @@ export type UpstreamMessage = JSONRPCRequest | JSONRPCNotification;
 
 export type UpstreamState = 'idle' | 'initializing' | 'ready' | 'reinitializing' | 'lost' | 'closed';
 
-/** Why a new upstream session replaced the old one. */
-export type RecreateReason = 'not-found' | 'bad-session' | 'stream-rejected';
+/**
+ * Why a new upstream session replaced the old one. HTTP: the upstream lost it
+ * (404, a 400 saying so, its standalone stream refused). stdio: the child
+ * exited on its own, was stopped by the gateway (idle, drain), or this
+ * process has none yet for a session it continues from a snapshot.
+ */
+export type RecreateReason = 'not-found' | 'bad-session' | 'stream-rejected' | 'child-exited' | 'child-stopped' | 'restored';
 
 export interface RecreatedInfo {
   reason: RecreateReason;
