@@ -54,7 +54,11 @@ export interface Outgoing {
 
 export interface Pending extends Outgoing {
   childId: number;
-  sent: boolean;
+  /**
+   * Settles when the write does: true once the whole message is in the pipe (the child may read it), false when
+   * the write failed (EPIPE: nobody had the pipe open to read it, so it did not run).
+   */
+  delivered: Promise<boolean>;
   resolve(response: JSONRPCResponse): void;
   reject(error: unknown): void;
 }
@@ -64,6 +68,8 @@ export interface ChannelEvents {
   message(message: UpstreamMessage, related: Pending | undefined): void;
   /** stdout carried something that is not JSON-RPC (skipped). */
   protocol(detail: string): void;
+  /** Nobody reads the child's stdin any more (EPIPE): its server is gone, whatever the process table says yet. */
+  broken(detail: string): void;
 }
 
 export class ChildChannel {
@@ -129,10 +135,11 @@ export class ChildChannel {
         this.#write({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: childId, reason: 'the gateway stopped waiting' } });
         reject(signal?.reason);
       };
+      let written!: (delivered: boolean) => void;
       const entry: Pending = {
         ...outgoing,
         childId,
-        sent: false,
+        delivered: new Promise<boolean>((settle) => (written = settle)),
         resolve: (response) => {
           signal?.removeEventListener('abort', onAbort);
           resolve(response);
@@ -144,8 +151,7 @@ export class ChildChannel {
       };
       this.#pending.set(childId, entry);
       signal?.addEventListener('abort', onAbort, { once: true });
-      entry.sent = this.#write(toChild(outgoing.message, childId));
-      if (!entry.sent) {
+      if (!this.#write(toChild(outgoing.message, childId), written)) {
         this.#pending.delete(childId);
         entry.reject(new ChildGoneError('the child no longer reads its input', false));
       }
@@ -180,13 +186,17 @@ export class ChildChannel {
     this.#pending.clear();
     this.#fromChild.clear();
     this.#buffer.clear();
-    for (const entry of entries) entry.reject(new ChildGoneError(reason, entry.sent));
+    // A write still under way settles either way (Node calls back even when the stream is destroyed).
+    for (const entry of entries) void entry.delivered.then((delivered) => entry.reject(new ChildGoneError(reason, delivered)));
   }
 
-  #write(message: JSONRPCMessage): boolean {
+  #write(message: JSONRPCMessage, written?: (delivered: boolean) => void): boolean {
     if (this.#closed !== undefined || this.#stdin.destroyed || this.#stdin.writableEnded) return false;
     // Backpressure is left to the pipe and the stream's buffer: requests are bounded by the front, not here.
-    this.#stdin.write(serializeMessage(message));
+    this.#stdin.write(serializeMessage(message), (error) => {
+      written?.(!error);
+      if (error) this.#events.broken(`writing to its stdin failed: ${error.message}`);
+    });
     return true;
   }
 

@@ -43,6 +43,8 @@ export class StdioChild {
   readonly #stderr: StderrLines;
   #exit: { code: number | null; signal: string | null } | undefined;
   #stopping: Promise<void> | undefined;
+  /** Its stdin has no reader left: the server ended by itself, even if the wrapper has not reported it yet. */
+  #serverGone = false;
 
   constructor(options: ChildOptions) {
     this.serial = options.serial;
@@ -60,6 +62,10 @@ export class StdioChild {
     this.channel = new ChildChannel(this.#process.stdin, this.#config.maxMessageBytes, this.serial, {
       message: (message, related) => options.route(message, related, this),
       protocol: (detail) => emit({ type: 'child_protocol', ...this.ref, detail }),
+      broken: (detail) => {
+        this.#serverGone = true;
+        void this.stop(`its server is gone (${detail})`);
+      },
     });
     this.#stderr = new StderrLines(this.#config.stderr, {
       line: (line) => emit({ type: 'child_stderr', ...this.ref, line }),
@@ -123,7 +129,7 @@ export class StdioChild {
 
   /** Whether the gateway ended it (idle, drain, a closed session, a failed start) rather than the child itself. */
   get stoppedByGateway(): boolean {
-    return this.#stopping !== undefined;
+    return this.#stopping !== undefined && !this.#serverGone;
   }
 
   /** Sends initialize with the client's params and `initialized`; the child is then ready. Bounded by the start-up timeout. */

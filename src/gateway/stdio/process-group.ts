@@ -26,6 +26,8 @@ import { spawnSync } from 'node:child_process';
  *   parent is not it and we exit before starting anything (the only window the signal could miss).
  * - TERM/INT/HUP are caught (not ignored: an ignored signal would be inherited) so a group stop reaches the
  *   server and sh stays to report its exit status. A caught trap is reset to default in the forked server.
+ * - sh then closes its own stdin: the server is its only reader, so a write after the server died fails with
+ *   EPIPE, which proves the request never reached it (rather than leaving its outcome unknown).
  * - `wait` returns early when a trap runs; loop until the server has really been reaped.
  */
 const WRAPPER = [
@@ -37,7 +39,7 @@ const WRAPPER = [
   'exec 3<&0',
   '"$@" <&3 3<&- &',
   'server=$!',
-  'exec 3<&-',
+  'exec 3<&- 0<&-',
   'while :; do wait "$server"; status=$?; kill -0 "$server" 2>/dev/null || exit "$status"; done',
 ].join('\n');
 

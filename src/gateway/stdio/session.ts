@@ -220,6 +220,9 @@ export class StdioUpstreamSession {
 
   async #establish(request: RequestDescription): Promise<StdioChild> {
     const initial = this.#lifecycle.state === 'idle';
+    // A child still on its way out (its exit not yet reported) is why a new one is needed.
+    const previous = this.#child;
+    if (previous) this.#lostReason = previous.stoppedByGateway ? 'child-stopped' : 'child-exited';
     const reason = initial ? 'first use' : `new child (${this.#lostReason})`;
     this.#lifecycle.to(initial ? 'initializing' : 'reinitializing', reason, undefined, this.#generation);
     const started = performance.now();
@@ -238,6 +241,7 @@ export class StdioUpstreamSession {
       throw new RecoveryFailedError(undefined, 0, error);
     }
     const own = new OwnRequests(child, this.#supervisor.config.startupTimeoutMs, this.#closing.signal, this.#host.nextId);
+    const recreated = this.#lostReason;
     const [replayed, listsChanged] = await Promise.all([
       replayState(own, result.capabilities, this.#state, this.#host.emit),
       initial ? Promise.resolve([]) : recheckLists(own, this.#catalog),
@@ -255,7 +259,7 @@ export class StdioUpstreamSession {
     this.#idle.done(this.#quiet());
     if (!initial) {
       const durationMs = Math.round((performance.now() - started) * 100) / 100;
-      this.#hooks.onRecreated({ reason: this.#lostReason, previousSessionId: undefined, sessionId: undefined, generation: this.#generation, listsChanged, durationMs, replayed });
+      this.#hooks.onRecreated({ reason: recreated, previousSessionId: undefined, sessionId: undefined, generation: this.#generation, listsChanged, durationMs, replayed });
     }
     return child;
   }
@@ -264,6 +268,6 @@ export class StdioUpstreamSession {
     if (this.#child !== child) return;
     this.#child = undefined;
     this.#idle.cancel();
-    this.#lostReason = this.#closing.signal.aborted || child.stoppedByGateway ? 'child-stopped' : 'child-exited';
+    this.#lostReason = child.stoppedByGateway ? 'child-stopped' : 'child-exited';
   }
 }
