@@ -1,9 +1,10 @@
 /**
  * A child's stderr, as log lines that cannot flood the log or the memory: a
  * line is cut at `lineBytes` (the rest of it skipped up to its newline), at
- * most `lines` lines are passed on per `windowMs` (the others counted and
- * reported once when the window ends), and the last few lines are kept to
- * explain a child that fails to start.
+ * most `lines` lines are passed on per `windowMs` (the others counted, and
+ * the count reported with the first line after the window, or at the end of
+ * the stream), and the last few lines are kept to explain a child that
+ * fails to start.
  */
 import { StringDecoder } from 'node:string_decoder';
 
