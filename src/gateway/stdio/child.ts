@@ -127,6 +127,11 @@ export class StdioChild {
     return this.#process.pid;
   }
 
+  /** Its server no longer reads its input: it is gone, whatever the process table says yet. */
+  get serverGone(): boolean {
+    return this.#serverGone;
+  }
+
   /** Whether the gateway ended it (idle, drain, a closed session, a failed start) rather than the child itself. */
   get stoppedByGateway(): boolean {
     return this.#stopping !== undefined && !this.#serverGone;

@@ -35,7 +35,7 @@ export interface Started {
 export async function startChild(deps: StartDeps, request?: RequestDescription): Promise<Started> {
   const budget = new RetryBudget(deps.supervisor.config.startBudget);
   for (let attempt = 1; ; attempt++) {
-    const child = deps.supervisor.spawn(deps.owner, deps.route, request);
+    const child = await deps.supervisor.spawn(deps.owner, deps.route, request);
     try {
       return { child, result: await child.initialize(deps.params, deps.closing) };
     } catch (error) {

@@ -39,8 +39,18 @@ export class ChildSupervisor {
     return this.#children;
   }
 
-  /** Starts a child for `owner`, or refuses at once when the limit is reached or the gateway drains. */
-  spawn(owner: ChildOwner, route: ChildRoute, request?: RequestDescription): StdioChild {
+  /**
+   * Starts a child for `owner`, or refuses when the limit is reached or the gateway drains. At the limit, a child
+   * on its way out (often the predecessor of the one asked for) is waited for, within its stop's bound: refusing
+   * a session its replacement child because the dead one has not been reaped yet would be a 503 for nothing.
+   */
+  async spawn(owner: ChildOwner, route: ChildRoute, request?: RequestDescription): Promise<StdioChild> {
+    if (this.#draining) throw new UpstreamClosedError(request, false);
+    while (this.#children.size >= this.config.maxChildren) {
+      const leaving = [...this.#children].filter((child) => child.state === 'stopping' || child.serverGone);
+      if (leaving.length === 0) break;
+      await Promise.race(leaving.map((child) => child.exited));
+    }
     if (this.#draining) throw new UpstreamClosedError(request, false);
     if (this.#children.size >= this.config.maxChildren) {
       this.#emit({ type: 'capacity_refused', live: this.#children.size, max: this.config.maxChildren, owner });
