@@ -55,22 +55,19 @@ export class SharedPool {
 
   /** A ready child for one request: the least busy, or a new one while all are busy and the pool has room. */
   async acquire(signal: AbortSignal, request: RequestDescription, params: InitializeRequestParams): Promise<StdioChild> {
-    for (;;) {
-      let best: StdioChild | undefined;
-      for (const child of this.#children.keys()) {
-        if (child.state === 'ready' && (!best || child.channel.load < best.channel.load)) best = child;
-      }
-      const room = this.#children.size < this.#size;
-      if (best && (best.channel.load === 0 || !room || this.#starting)) return this.#hold(best);
-      if (!room) throw new Error('stdio shared pool: no ready child and no room'); // unreachable: a full pool has a ready child
-      this.#starting ??= this.#start(params, request).finally(() => (this.#starting = undefined));
-      try {
-        return this.#hold(await raceAbort(this.#starting, signal));
-      } catch (error) {
-        // No room for another child (or it failed to start) while one is ready: that one serves.
-        if (!best || signal.aborted) throw error;
-        return this.#hold(best);
-      }
+    // A child on its way out (idle, or its server gone) no longer serves, nor takes a place in the pool.
+    const ready = [...this.#children.keys()].filter((child) => child.state === 'ready' && !child.serverGone);
+    let best: StdioChild | undefined;
+    for (const child of ready) if (!best || child.channel.load < best.channel.load) best = child;
+    const room = ready.length < this.#size;
+    if (best && (best.channel.load === 0 || !room || this.#starting)) return this.#hold(best);
+    this.#starting ??= this.#start(params, request).finally(() => (this.#starting = undefined));
+    try {
+      return this.#hold(await raceAbort(this.#starting, signal));
+    } catch (error) {
+      // No room for another child (or it failed to start) while one is ready: that one serves.
+      if (!best || signal.aborted) throw error;
+      return this.#hold(best);
     }
   }
 

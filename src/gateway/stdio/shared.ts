@@ -105,8 +105,10 @@ export class SharedStdioSession implements PoolMember {
       if (this.#lifecycle.state === 'initializing') this.#lifecycle.to('idle', `start failed: ${String(error)}`, undefined, this.#generation);
       throw error;
     }
-    // The pool's result is set by the first child that started.
-    this.#result = forSharing(this.#pool.result ?? (await Promise.reject(new UpstreamClosedError({ method: 'initialize' }, false))));
+    // Set by the first child of the pool to start, which the acquire above waited for.
+    const result = this.#pool.result;
+    if (!result) throw new UpstreamClosedError({ method: 'initialize' }, false);
+    this.#result = forSharing(result);
     if (this.#lifecycle.state === 'initializing') this.#lifecycle.to('ready', 'initialized (shared children)', undefined, this.#generation);
     this.#persist();
     return this.#result;
