@@ -10,3 +10,4 @@ export { SharedStdioSession } from './shared.js';
 export { ChildSupervisor } from './supervisor.js';
 export { canArmParentDeath } from './process-group.js';
 export type { ChildOwner, ChildRef, ChildState, StdioEvent, StdioEventHook } from './types.js';
+export { createStdioMetrics, stdioTelemetry, type StdioMetrics } from './telemetry.js';
