@@ -14,13 +14,15 @@
  *   node dist/bench/gateway-stdio.js [--restarts=8] [--calls=1000] [--children=8]
  */
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { createStdioUpstream, StdioUpstreamSession, type StdioUpstream } from '../src/gateway/stdio/index.js';
 import { FIXTURE_STDIO, serverScript } from '../test/gateway/stdio/support/links.js';
-import { groupMembers } from '../test/gateway/stdio/support/process-table.js';
+import { groupMembers, processTable } from '../test/gateway/stdio/support/process-table.js';
 import { median, summarize } from './stats.js';
 
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const arg = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const RESTARTS = arg('restarts', 8);
 const CALLS = arg('calls', 1000);
@@ -31,7 +33,10 @@ const fmt = (ms: number) => ms.toFixed(2);
 
 interface Server {
   name: string;
+  /** Default: this node. */
+  command?: string;
   args: string[];
+  cwd?: string;
   env?: Record<string, string>;
   call: { name: string; arguments: Record<string, unknown> };
 }
@@ -39,6 +44,8 @@ interface Server {
 const SERVERS: Server[] = [
   { name: 'server-memory', args: [serverScript('@modelcontextprotocol/server-memory')], env: { MEMORY_FILE_PATH: '/tmp/durable-mcp-bench-memory.jsonl' }, call: { name: 'read_graph', arguments: {} } },
   { name: 'server-everything', args: [serverScript('@modelcontextprotocol/server-everything'), 'stdio'], call: { name: 'echo', arguments: { message: 'hi' } } },
+  // As most stdio servers are run: through npx (npm, a shell, then node), from the local install (no download).
+  { name: 'server-memory via npx', command: 'npx', args: ['--no-install', 'mcp-server-memory'], cwd: ROOT, env: { MEMORY_FILE_PATH: '/tmp/durable-mcp-bench-memory.jsonl' }, call: { name: 'read_graph', arguments: {} } },
   { name: 'sdk-v2 fixture', args: [FIXTURE_STDIO], env: { FIXTURE_LOG: '/dev/null' }, call: { name: 'echo', arguments: { text: 'hi' } } },
 ];
 
@@ -51,8 +58,16 @@ function pssKiB(pid: number): number {
   }
 }
 
+/** `pid` and every process under it. */
+function descendants(pid: number): number[] {
+  const table = processTable();
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) for (const p of table) if (p.ppid === out[i]) out.push(p.pid);
+  return out;
+}
+
 async function stockClient(server: Server): Promise<{ client: Client; transport: StdioClientTransport }> {
-  const transport = new StdioClientTransport({ command: process.execPath, args: server.args, env: server.env ?? {}, stderr: 'ignore' });
+  const transport = new StdioClientTransport({ command: server.command ?? process.execPath, args: server.args, env: server.env ?? {}, stderr: 'ignore', ...(server.cwd && { cwd: server.cwd }) });
   const client = new Client(clientInfo, { versionNegotiation: { mode: 'legacy' } });
   await client.connect(transport);
   return { client, transport };
@@ -74,7 +89,7 @@ async function killServer(link: StdioUpstreamSession): Promise<void> {
 }
 
 async function bench(server: Server): Promise<void> {
-  const upstream = createStdioUpstream({ command: process.execPath, args: server.args, env: server.env ?? {}, stopGraceMs: 500 });
+  const upstream = createStdioUpstream({ command: server.command ?? process.execPath, args: server.args, env: server.env ?? {}, stopGraceMs: 500, ...(server.cwd && { cwd: server.cwd }) });
   let id = 0;
   const request = () => ({ jsonrpc: '2.0' as const, id: ++id, method: 'tools/call', params: server.call });
   try {
@@ -111,8 +126,9 @@ async function bench(server: Server): Promise<void> {
         }
       }
     }
+    // The stock transport's child is the server itself, or npx: then the server is among npx's descendants.
     const stockPid = (client.transport as StdioClientTransport | undefined)?.pid ?? undefined;
-    const stockPss = stockPid ? pssKiB(stockPid) : NaN;
+    const stockPss = stockPid ? descendants(stockPid).reduce((sum, pid) => sum + pssKiB(pid), 0) : NaN;
     await client.close();
     const steady = (samples: number[]) => summarize(samples.slice(samples.length / 4));
     const wl = steady(warm.link);
@@ -131,7 +147,7 @@ async function bench(server: Server): Promise<void> {
       serverPss.push(groupMembers(l.pid!).reduce((sum, m) => sum + pssKiB(m.pid), 0));
     }
     const mib = (kib: number) => (kib / 1024).toFixed(1);
-    console.log(`  PSS per child with ${CHILDREN} running: server ${mib(median(serverPss))} MiB + wrapper sh ${mib(median(wrapper))} MiB = ${mib(median(serverPss) + median(wrapper))} MiB; a stock client's server alone ${mib(stockPss)} MiB`);
+    console.log(`  PSS per child with ${CHILDREN} running: server ${mib(median(serverPss))} MiB + wrapper sh ${mib(median(wrapper))} MiB = ${mib(median(serverPss) + median(wrapper))} MiB; a stock client's server (and what it runs) ${mib(stockPss)} MiB`);
   } finally {
     await upstream.drain();
   }
