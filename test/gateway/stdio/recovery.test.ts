@@ -11,21 +11,20 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { OutcomeUnknownError, toJsonRpcError, UpstreamCancelledError, UpstreamClosedError } from '../../../src/gateway/upstream/index.js';
 import { waitFor } from '../../client/support/processes.js';
-import { call, pidOf, rpc, serverScript, StdioRig, textOf } from './support/links.js';
+import { call, FIXTURE_STDIO, pidOf, rpc, serverScript, StdioRig, textOf } from './support/links.js';
 import { expectGroupsGone, groupMembers } from './support/process-table.js';
 
 /**
- * SIGKILLs the server (and whatever it started), leaving the wrapper to report the exit, and waits until they
- * are dead (gone or zombies, whose files are closed): a call made while a SIGKILL is still on its way races
- * with the crash, and its outcome is then rightly unknown.
+ * SIGKILLs the server (and whatever it started), as a crash would end it (not the wrapper that leads its group),
+ * and waits until the gateway has seen the child exit: the crash happened between two calls. A call written in
+ * the instant of a crash may rightly end as unknown: until the last thread of the dying server is gone, the kernel
+ * still takes writes into its pipe. The EPIPE test below covers the window after that.
  */
-async function crash(pgid: number | undefined): Promise<void> {
+async function crash(rig: StdioRig, pgid: number | undefined): Promise<void> {
   assert.ok(pgid, 'a child is running');
   await waitFor(() => groupMembers(pgid).length > 0, 10_000, 'the server process in the group');
-  const members = groupMembers(pgid);
-  for (const member of members) process.kill(member.pid, 'SIGKILL');
-  const killed = new Set(members.map((m) => m.pid));
-  await waitFor(() => groupMembers(pgid).every((m) => !killed.has(m.pid) || m.state === 'Z'), 10_000, 'the killed server to be dead');
+  for (const member of groupMembers(pgid)) process.kill(member.pid, 'SIGKILL');
+  await waitFor(() => rig.childEvents.some((e) => e.type === 'child_transition' && e.pid === pgid && e.to === 'exited'), 10_000, 'the child to exit');
 }
 
 describe('stdio upstream: the child dies', () => {
@@ -39,7 +38,7 @@ describe('stdio upstream: the child dies', () => {
       await link.request(rpc('tools/list'));
       for (let i = 0; i < 4; i++) {
         assert.equal(textOf(await link.request(call('append', { line: `w${i}` }))), `appended w${i}`);
-        if (i < 3) await crash(pidOf(link));
+        if (i < 3) await crash(rig, pidOf(link));
       }
       const state = JSON.parse(textOf(await link.request(call('state')))) as { logLevel: string; subscriptions: string[] };
       assert.deepEqual({ logLevel: state.logLevel, subscriptions: state.subscriptions }, { logLevel: 'warning', subscriptions: ['mem://note'] });
@@ -71,7 +70,7 @@ describe('stdio upstream: the child dies', () => {
       const pending = link.request(call('slow_append', { line: 'cut', ms: 20_000 }));
       const failed = pending.then(() => undefined, (error: unknown) => error);
       await waitFor(() => rig.log('call').some((e) => e.tool === 'slow_append'), 15_000, 'slow_append running');
-      await crash(pidOf(link));
+      await crash(rig, pidOf(link));
       const error = await failed;
       assert.ok(error instanceof OutcomeUnknownError, `expected OutcomeUnknownError, got ${String(error)}`);
       assert.equal(error.attempts, 1, 'sent once');
@@ -81,7 +80,7 @@ describe('stdio upstream: the child dies', () => {
 
       const read = link.request(call('slow_read', { ms: 1_500 }));
       await waitFor(() => rig.log('call').some((e) => e.tool === 'slow_read'), 15_000, 'slow_read running');
-      await crash(pidOf(link));
+      await crash(rig, pidOf(link));
       assert.match(textOf(await read), /^read done by \d+$/);
       assert.equal(rig.log('call').filter((e) => e.tool === 'slow_read').length, 2, 'the read ran again on the new child');
 
@@ -103,7 +102,7 @@ describe('stdio upstream: the child dies', () => {
       assert.equal(init.serverInfo.name.includes('everything'), true, JSON.stringify(init.serverInfo));
       for (let i = 0; i < 4; i++) {
         assert.match(textOf(await link.request(call('echo', { message: `hello ${i}` }))), new RegExp(`hello ${i}`));
-        if (i < 3) await crash(pidOf(link));
+        if (i < 3) await crash(rig, pidOf(link));
       }
       assert.equal(recreated.length, 3);
 
@@ -114,7 +113,7 @@ describe('stdio upstream: the child dies', () => {
         },
       });
       await waitFor(() => progress.length >= 1, 15_000, 'the first progress notification');
-      await crash(pidOf(link));
+      await crash(rig, pidOf(link));
       assert.match(textOf(await operation), /Long running operation completed/);
       assert.ok(progress.length >= 5, `progress from both runs, got ${progress.length}`);
       assert.ok(progress.every((token) => token === 'client-token-1'), 'every progress notification carries the client\'s own token');
@@ -135,7 +134,7 @@ describe('stdio upstream: the child dies', () => {
       await link.initialize();
       const entity = { name: 'durable-gateway', entityType: 'project', observations: ['runs stdio servers'] };
       await link.request(call('create_entities', { entities: [entity] }));
-      await crash(pidOf(link));
+      await crash(withFile, pidOf(link));
       const graph = textOf(await link.request(call('read_graph')));
       assert.match(graph, /durable-gateway/);
       assert.match(graph, /runs stdio servers/);
@@ -171,7 +170,7 @@ describe('stdio upstream: the child dies', () => {
       });
       const againFailed = again.then(() => undefined, (error: unknown) => error);
       await waitFor(() => asked.length === 2, 15_000, 'the second sampling request');
-      await crash(pidOf(link));
+      await crash(rig, pidOf(link));
       assert.ok((await againFailed) instanceof OutcomeUnknownError, 'ask_sampling is not safe to repeat');
       await link.request(rpc('ping'));
       await assert.rejects(link.reply({ jsonrpc: '2.0', id: asked[1]!.id, result: { role: 'assistant', content: { type: 'text', text: 'late' }, model: 'test' } }), UpstreamClosedError);
@@ -194,6 +193,33 @@ describe('stdio upstream: the child dies', () => {
       assert.equal(await link.notify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: slow.id, reason: 'user' } }), true);
       assert.ok((await pending) instanceof UpstreamCancelledError);
       assert.equal(textOf(await link.request(call('echo', { text: 'still here' }))), 'still here');
+    } finally {
+      const groups = rig.pgids();
+      await rig.dispose();
+      await expectGroupsGone(groups);
+    }
+  });
+
+  it('a request written after its server died, before the child\'s exit is known, fails with EPIPE and goes to a new child: a write, run once', async () => {
+    // The server runs under a shell that outlives it by 3 s without reading its input: in between, the child is
+    // still there but nobody reads the pipe.
+    const node = JSON.stringify(process.execPath);
+    const rig = StdioRig.fixture({ command: undefined, args: undefined, commandLine: `exec 3<&0; ${node} ${JSON.stringify(FIXTURE_STDIO)} <&3 3<&- & exec 0<&- 3<&-; wait $!; sleep 3` });
+    const { link, recreated } = rig.link();
+    try {
+      await link.initialize();
+      await link.request(rpc('tools/list'));
+      const pgid = pidOf(link)!;
+      const server = groupMembers(pgid).find((p) => p.cmdline.startsWith(process.execPath));
+      assert.ok(server, 'the server process');
+      process.kill(server.pid, 'SIGKILL');
+      // Gone, not merely a zombie: a zombie leader's other threads may still hold its files (the pipe) open.
+      await waitFor(() => !groupMembers(pgid).some((p) => p.pid === server.pid), 10_000, 'the server to be reaped');
+      assert.equal(pidOf(link), pgid, 'the child (its shell) is still there');
+      assert.equal(textOf(await link.request(call('append', { line: 'once' }))), 'appended once');
+      assert.deepEqual(rig.writes(), ['once']);
+      assert.ok(rig.childEvents.some((e) => e.type === 'child_transition' && e.to === 'stopping' && /EPIPE/.test(e.reason)), 'the refused write told');
+      assert.equal(recreated[0]?.reason, 'child-exited');
     } finally {
       const groups = rig.pgids();
       await rig.dispose();
