@@ -12,3 +12,11 @@ export function parsePositiveInt(value: string, name: string): number {
   if (!Number.isInteger(n) || n <= 0) throw new Error(`${name}: '${value}' is not a positive integer`);
   return n;
 }
+
+/** Parses a size in bytes: a bare number, or with K, M or G (powers of 1024), e.g. `512M`. */
+export function parseSize(value: string, name: string): number {
+  const match = /^(\d+)([KMG])?i?B?$/i.exec(value.trim());
+  if (!match) throw new Error(`${name}: '${value}' is not a size (examples: 536870912, 512M, 1G)`);
+  const unit = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[(match[2] ?? '').toUpperCase() as 'K'];
+  return Number(match[1]) * unit;
+}

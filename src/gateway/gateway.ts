@@ -22,8 +22,9 @@ import { createGatewayMetrics } from './ops/metrics.js';
 import { upstreamStatus, type UpstreamStatus } from './ops/status.js';
 import { upstreamRoutes } from './ops/upstream-routes.js';
 import { createRoute, routeLabel, type GatewayRoute, type GatewayUpstreamOptions } from './route.js';
+import { createStdioMetrics } from './stdio/index.js';
 
-export type { GatewayUpstreamOptions, HttpUpstreamOptions, LinkUpstreamOptions } from './route.js';
+export type { GatewayUpstreamOptions, HttpUpstreamOptions, LinkUpstreamOptions, StdioUpstreamOptions } from './route.js';
 export type { Reachability, UpstreamHistory, UpstreamStatus } from './ops/status.js';
 
 /** What a mount in the gateway gets: the runtime's MountContext, and the gateway's upstreams as `/upstreams` reports them. */
@@ -96,16 +97,18 @@ export async function createDurableGateway(options: DurableGatewayOptions): Prom
         const log = ctx.logger.child({ component: 'gateway' });
         const onError = (error: unknown, context: string) => log.error({ err: error, context }, `gateway: ${context} failed`);
         const onDebug = (error: unknown, context: string) => log.debug({ err: error, context }, `gateway: ${context}`);
-        const started = new Map<string, GatewayRoute>(upstreams.map((u) => [u.name ?? '', createRoute(u, { logger: ctx.logger, metrics: gatewayMetrics })]));
+        const stdioMetrics = createStdioMetrics(ctx.registry);
+        const started = new Map<string, GatewayRoute>(upstreams.map((u) => [u.name ?? '', createRoute(u, { logger: ctx.logger, metrics: gatewayMetrics, stdioMetrics })]));
         routes = started;
         const links = new ModernLinks(ctx.store.state, options.maxModernLinks ?? 1000, { onNotification: (m) => publishChange(ctx.changes, m) }, onError);
         return {
           backends: gatewayBackendFactory(started, { saveMeta: (id, patch) => ctx.store.sessions.mergeMeta(id, patch), onError, onDebug }),
           modern: gatewayModernHandler({ routes: started, links, maxBodyBytes: ctx.maxBodyBytes, bus: ctx.bus, onerror: ctx.onModernError }),
           routes: upstreamRoutes(started),
+          // Links first (their sessions' children stop with them), then what each route holds or runs.
           close: async () => {
             await links.close();
-            for (const route of started.values()) route.close();
+            await Promise.all([...started.values()].map((route) => route.close()));
           },
         };
       },

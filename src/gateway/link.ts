@@ -30,8 +30,16 @@ export interface UpstreamLink {
   readonly era: UpstreamEra | undefined;
 }
 
+/** Who a link serves: the front session (2025-era clients) and its principal. */
+export interface LinkContext {
+  /** For the logs of whatever serves the link (a stdio child's stderr is logged with it). */
+  sessionId?: string;
+  /** The authenticated principal: links never share an upstream process across principals. */
+  principal?: string;
+}
+
 /**
  * Makes the link of one front session: `snapshot` is what an earlier process
  * persisted through `hooks.onSnapshot` (continue it), undefined for a new one.
  */
-export type LinkFactory = (front: FrontIdentity, snapshot: UpstreamSnapshot | undefined, hooks: UpstreamHooks) => UpstreamLink;
+export type LinkFactory = (front: FrontIdentity, snapshot: UpstreamSnapshot | undefined, hooks: UpstreamHooks, context?: LinkContext) => UpstreamLink;

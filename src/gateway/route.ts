@@ -9,6 +9,8 @@ import type { JSONRPCErrorResponse, RequestId } from '@modelcontextprotocol/clie
 import type { Logger } from 'pino';
 import { httpLinkFactory } from './http-link.js';
 import { nodeFetch } from './node-fetch.js';
+import type { StdioMetrics, StdioUpstreamConfig } from './stdio/index.js';
+import { stdioRoute } from './stdio-route.js';
 import type { LinkFactory } from './link.js';
 import { displayUrl, secretScrubber, type Scrub } from './front/secrets.js';
 import { cachedProbe, httpProbe, type Probe, type Reachability } from './ops/health.js';
@@ -43,7 +45,10 @@ export interface LinkUpstreamOptions extends RouteBase {
   secrets?: readonly string[];
 }
 
-export type GatewayUpstreamOptions = HttpUpstreamOptions | LinkUpstreamOptions;
+/** A stdio MCP server run by the gateway: one child per front session (or shared per principal). */
+export interface StdioUpstreamOptions extends RouteBase, StdioUpstreamConfig {}
+
+export type GatewayUpstreamOptions = HttpUpstreamOptions | StdioUpstreamOptions | LinkUpstreamOptions;
 
 export const ROUTE_DEFAULTS = { inputTimeoutMs: 300_000, inputRounds: 8, healthCacheMs: 2_000, healthTimeoutMs: 5_000 } as const;
 
@@ -62,17 +67,29 @@ export interface GatewayRoute {
   /** What this process has seen of the upstream since it started (last re-initialization, unknown outcomes...). */
   history(): UpstreamHistory;
   readonly scrub: Scrub;
-  /** Releases what the route holds (pooled upstream connections). */
-  close(): void;
+  /** Throws (a 503-mapped error) when a new session cannot be served now; checked before the session exists. */
+  admit(): void;
+  /** Releases what the route holds (pooled upstream connections) and ends what it runs (stdio children). */
+  close(): Promise<void>;
 }
 
 export interface RouteDeps {
   logger: Logger;
   metrics: GatewayMetrics;
+  stdioMetrics: StdioMetrics;
 }
 
 function isHttp(options: GatewayUpstreamOptions): options is HttpUpstreamOptions {
   return 'url' in options;
+}
+
+function isStdio(options: GatewayUpstreamOptions): options is StdioUpstreamOptions {
+  return 'command' in options || 'commandLine' in options;
+}
+
+function scrubberOf(values: readonly string[]): Scrub {
+  const secrets = values.filter((s) => s.length >= 4);
+  return (text) => secrets.reduce((out, secret) => out.split(secret).join('[redacted]'), text);
 }
 
 export function createRoute(options: GatewayUpstreamOptions, deps: RouteDeps): GatewayRoute {
@@ -85,11 +102,12 @@ export function createRoute(options: GatewayUpstreamOptions, deps: RouteDeps): G
   let describe: Record<string, unknown>;
   let probe: Probe | undefined;
   let forward: AsyncLocalStorage<string | undefined> | undefined;
-  let close = () => undefined as void;
+  let admit = () => undefined as void;
+  let close = () => Promise.resolve();
   if (isHttp(options)) {
     // Unless the caller brings its own fetch: node:http with pooled connections (see node-fetch.ts for why).
     const pooled = options.fetch ? undefined : nodeFetch();
-    if (pooled) close = () => pooled.destroy();
+    if (pooled) close = async () => pooled.destroy();
     const base = resolveUpstreamConfig({ ...options, ...(pooled && { fetch: pooled }) });
     scrub = secretScrubber(base.url, base.headers);
     if (options.forwardAuthorization) {
@@ -106,9 +124,12 @@ export function createRoute(options: GatewayUpstreamOptions, deps: RouteDeps): G
     link = httpLinkFactory(base);
     describe = { kind: 'http', url: displayUrl(base.url), era: base.era, forwardAuthorization: options.forwardAuthorization === true };
     probe = httpProbe(base.url, base.headers, (input, init) => base.fetch(input as string, init), Math.min(base.handshakeTimeoutMs, ROUTE_DEFAULTS.healthTimeoutMs), scrub);
+  } else if (isStdio(options)) {
+    const stdio = stdioRoute(options, label, deps.logger, deps.stdioMetrics);
+    scrub = scrubberOf(stdio.secrets);
+    ({ link, describe, admit, close } = stdio);
   } else {
-    const secrets = (options.secrets ?? []).filter((s) => s.length >= 4);
-    scrub = (text) => secrets.reduce((out, secret) => out.split(secret).join('[redacted]'), text);
+    scrub = scrubberOf(options.secrets ?? []);
     link = options.link;
     describe = options.describe;
     probe = options.probe;
@@ -118,9 +139,9 @@ export function createRoute(options: GatewayUpstreamOptions, deps: RouteDeps): G
   // A probe never rejects (a failure is its answer), so nothing is lost by not waiting for it.
   const stopRefresh = health ? deps.metrics.onCollect(() => void health()) : () => undefined;
   const closeTransport = close;
-  close = () => {
+  close = async () => {
     stopRefresh();
-    closeTransport();
+    await closeTransport();
   };
   deps.metrics.initUpstream(label);
   const history = new UpstreamHistoryRecorder();
@@ -139,6 +160,7 @@ export function createRoute(options: GatewayUpstreamOptions, deps: RouteDeps): G
     health: async () => (health ? health() : undefined),
     history: () => history.snapshot(),
     scrub,
+    admit,
     close,
   };
 }

@@ -98,19 +98,24 @@ export const RuntimeErrors = {
   STATE_KEY_INVALID: 'a state key is empty or too long',
   STATE_VALUE_INVALID: 'a state value is not JSON-serialisable',
   STATE_VALUE_TOO_LARGE: 'a state value is larger than the limit',
+  BACKEND_BUSY: 'a session backend has no room for a new session now (a gateway at its limit of stdio children): answered 503 with Retry-After',
 } as const;
 
 export type DurableMcpErrorCode = keyof typeof RuntimeErrors;
 
 /** Errors the runtime raises in process, with a code from `RuntimeErrors`. */
 export class DurableMcpError extends Error {
+  /** For `BACKEND_BUSY`: the Retry-After of the 503. */
+  readonly retryAfterSeconds: number | undefined;
+
   constructor(
     readonly code: DurableMcpErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterSeconds?: number },
   ) {
     super(message, options);
     this.name = 'DurableMcpError';
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
 }
 
@@ -118,7 +123,9 @@ export class DurableMcpError extends Error {
  * The answer to a request that failed inside durable-mcp, the same on every
  * route: a store that cannot be reached (down, closed, timed out) is a 503
  * with Retry-After that says nothing was lost, never a 404 that would make a
- * client drop its session and never a 500; anything else is our own bug.
+ * client drop its session and never a 500; so is a backend with no room for a
+ * new session (BACKEND_BUSY, with its own Retry-After); anything else is our
+ * own bug.
  */
 export function failureResponse(error: unknown): Response {
   if (error instanceof StoreError) {
@@ -127,6 +134,9 @@ export function failureResponse(error: unknown): Response {
       data: { reason: 'store_unavailable' },
       headers: { 'retry-after': '2' },
     });
+  }
+  if (error instanceof DurableMcpError && error.code === 'BACKEND_BUSY') {
+    return wireError('UNAVAILABLE', { message: error.message, data: { reason: 'busy' }, headers: { 'retry-after': String(error.retryAfterSeconds ?? 5) } });
   }
   const code = error instanceof DurableMcpError ? error.code : undefined;
   return wireError('INTERNAL', { message: code ? `Internal server error (${code})` : 'Internal server error' });

@@ -10,12 +10,16 @@
  *       url: http://127.0.0.1:9000/mcp
  *       headers: { Authorization: "Bearer ${NOTES_TOKEN}" }
  *       requestTimeout: 30s
+ *     memory:
+ *       command: npx                      # a stdio server: see stdio-entry.ts
+ *       args: ["-y", "@modelcontextprotocol/server-memory"]
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseDuration } from '../../cli/durations.js';
-import type { HttpUpstreamOptions } from '../route.js';
+import type { HttpUpstreamOptions, StdioUpstreamOptions } from '../route.js';
+import { StdioEntrySchema, stdioUpstreamOptions } from './stdio-entry.js';
 import { expandVariables } from './expand.js';
 
 const duration = z.union([z.number().nonnegative(), z.string()]);
@@ -35,8 +39,10 @@ const UpstreamSchema = z.strictObject({
   inputTimeout: duration.optional(),
 });
 
+// Each entry is checked by its own kind's schema below (a `command` makes it a stdio upstream), so an error names
+// the field of that kind rather than a union's "invalid input".
 const ConfigSchema = z.strictObject({
-  upstreams: z.record(z.string(), UpstreamSchema),
+  upstreams: z.record(z.string(), z.record(z.string(), z.unknown())),
 });
 
 type UpstreamEntry = z.infer<typeof UpstreamSchema>;
@@ -51,10 +57,14 @@ function budgetOf(value: z.infer<typeof budget> | undefined, where: string) {
   return { ...(value.maxRetries !== undefined && { maxRetries: value.maxRetries }), ...(windowMs !== undefined && { windowMs }) };
 }
 
+function checkName(name: string): void {
+  // The name becomes the path /mcp/<name> and a metrics label.
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) throw new Error(`upstreams.${name}: an upstream name is 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit`);
+}
+
 export function upstreamOptions(name: string, entry: UpstreamEntry, env: NodeJS.ProcessEnv): HttpUpstreamOptions {
   const where = `upstreams.${name}`;
-  // The name becomes the path /mcp/<name> and a metrics label.
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) throw new Error(`${where}: an upstream name is 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit`);
+  checkName(name);
   const headers = Object.fromEntries(Object.entries(entry.headers ?? {}).map(([key, value]) => [key, expandVariables(value, env, `${where}.headers.${key}`)]));
   const options: HttpUpstreamOptions = { name, url: expandVariables(entry.url, env, `${where}.url`), headers };
   if (entry.era) options.era = entry.era;
@@ -78,7 +88,22 @@ export function upstreamOptions(name: string, entry: UpstreamEntry, env: NodeJS.
 }
 
 /** Reads and checks a config file; every error names the file and the field. */
-export function loadGatewayConfig(path: string, env: NodeJS.ProcessEnv): HttpUpstreamOptions[] {
+/** One entry, by its kind: a `command` runs a stdio server, a `url` reaches one over HTTP. */
+function entryOptions(name: string, raw: Record<string, unknown>, env: NodeJS.ProcessEnv): HttpUpstreamOptions | StdioUpstreamOptions {
+  const schema = 'command' in raw ? StdioEntrySchema : UpstreamSchema;
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`upstreams.${[name, ...issue.path].join('.')}: ${issue.message}`);
+  }
+  if ('command' in parsed.data) {
+    checkName(name);
+    return stdioUpstreamOptions(name, parsed.data, env);
+  }
+  return upstreamOptions(name, parsed.data, env);
+}
+
+export function loadGatewayConfig(path: string, env: NodeJS.ProcessEnv): Array<HttpUpstreamOptions | StdioUpstreamOptions> {
   let raw: unknown;
   try {
     const text = readFileSync(path, 'utf8');
@@ -92,7 +117,7 @@ export function loadGatewayConfig(path: string, env: NodeJS.ProcessEnv): HttpUps
     throw new Error(`--config ${path}: ${issue.path.join('.') || '(top level)'}: ${issue.message}`);
   }
   try {
-    return Object.entries(parsed.data.upstreams).map(([name, entry]) => upstreamOptions(name, entry, env));
+    return Object.entries(parsed.data.upstreams).map(([name, entry]) => entryOptions(name, entry, env));
   } catch (error) {
     throw new Error(`--config ${path}: ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -73,7 +73,7 @@ export class GatewaySessionBackend implements SessionBackend {
       ...(record.logLevel !== null && { logLevel: record.logLevel as LoggingLevel }),
       subscriptions: record.subscriptions,
     };
-    this.#link = deps.route.link(identity, this.#stored, hooks);
+    this.#link = deps.route.link(identity, this.#stored, hooks, { sessionId: request.sessionId, principal: request.principal });
   }
 
   async connect(transport: Transport): Promise<void> {
@@ -220,6 +220,8 @@ export function gatewayBackendFactory(routes: ReadonlyMap<string, GatewayRoute>,
     const route = routes.get(request.route);
     // The runtime serves only the routes the engine declared; anything else is a bug.
     if (!route) throw new Error(`no gateway route '${request.route}'`);
+    // Before a new session exists (and its id reaches the client): refused now, it is a 503 the client retries.
+    if (request.origin === 'created') route.admit();
     return new GatewaySessionBackend(request, { ...deps, route });
   };
 }

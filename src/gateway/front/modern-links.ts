@@ -84,7 +84,7 @@ export class ModernLinks {
       },
       onRecreated: telemetry.onRecreated,
       onEvent: telemetry.onEvent,
-    });
+    }, { principal });
     return { link, writer };
   }
 

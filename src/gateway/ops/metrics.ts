@@ -31,7 +31,15 @@ export interface GatewayMetrics {
  * counter's first increment, or a gateway's first re-initialization (often the only one) would never show on a
  * dashboard or in the UpstreamFlapping alert.
  */
-const RECREATE_REASONS = Object.keys({ 'not-found': 0, 'bad-session': 0, 'stream-rejected': 0 } satisfies Record<RecreateReason, 0>) as RecreateReason[];
+const RECREATE_REASONS = Object.keys({
+  'not-found': 0,
+  'bad-session': 0,
+  'stream-rejected': 0,
+  // stdio upstreams: the child exited, was stopped (idle), or does not exist yet in this process.
+  'child-exited': 0,
+  'child-stopped': 0,
+  restored: 0,
+} satisfies Record<RecreateReason, 0>) as RecreateReason[];
 type Unreachable = Extract<UpstreamEvent, { type: 'unreachable' }>['during'];
 const UNREACHABLE_DURING = Object.keys({ handshake: 0, stream: 0 } satisfies Record<Unreachable, 0>) as Unreachable[];
 

@@ -9,6 +9,7 @@
  * session may use with `share`, so that one principal's calls never run in
  * a process serving another.
  */
+import type { LinkContext } from '../link.js';
 import type { FrontIdentity, UpstreamHooks, UpstreamSnapshot } from '../upstream/types.js';
 import { resolveStdioConfig, type ResolvedStdioConfig, type StdioUpstreamConfig } from './config.js';
 import { StdioUpstreamSession } from './session.js';
@@ -17,13 +18,7 @@ import { SharedChildren } from './shared-pool.js';
 import { ChildSupervisor } from './supervisor.js';
 import type { StdioEventHook } from './types.js';
 
-export interface LinkContext {
-  /** The front session id (2025-era), for the log. */
-  sessionId?: string;
-  /** The authenticated principal; required with `share`. */
-  principal?: string;
-}
-
+export type { LinkContext };
 export type StdioLink = StdioUpstreamSession | SharedStdioSession;
 
 export type StdioLinkFactory = (front: FrontIdentity, snapshot: UpstreamSnapshot | undefined, hooks: UpstreamHooks, context?: LinkContext) => StdioLink;

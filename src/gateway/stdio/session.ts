@@ -29,6 +29,7 @@ import type { StdioChild } from './child.js';
 import { OwnRequests, recheckLists, replayState, startChild } from './establish.js';
 import { IdleTimer } from './idle.js';
 import { relayToChild, type StdioRelayHost } from './relay.js';
+import type { UpstreamLink } from '../link.js';
 import type { ChildSupervisor } from './supervisor.js';
 import type { ChildOwner } from './types.js';
 
@@ -41,7 +42,7 @@ export interface StdioSessionOptions {
   owner?: ChildOwner;
 }
 
-export class StdioUpstreamSession {
+export class StdioUpstreamSession implements UpstreamLink {
   readonly #supervisor: StdioSessionOptions['supervisor'];
   readonly #identity: FrontIdentity;
   readonly #owner: ChildOwner;

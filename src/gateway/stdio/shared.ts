@@ -19,6 +19,7 @@ import { Stopper } from '../upstream/wait.js';
 import type { Pending } from './channel.js';
 import type { StdioChild } from './child.js';
 import { relayToChild, type StdioRelayHost } from './relay.js';
+import type { UpstreamLink } from '../link.js';
 import type { PoolMember, SharedPool } from './shared-pool.js';
 import type { ChildOwner } from './types.js';
 
@@ -38,7 +39,7 @@ function forSharing(result: InitializeResult): InitializeResult {
   return { ...result, capabilities: { ...result.capabilities, resources: rest } };
 }
 
-export class SharedStdioSession implements PoolMember {
+export class SharedStdioSession implements PoolMember, UpstreamLink {
   readonly #pool: SharedPool;
   readonly #identity: FrontIdentity;
   readonly #hooks: Required<UpstreamHooks>;

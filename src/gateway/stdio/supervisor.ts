@@ -35,6 +35,12 @@ export class ChildSupervisor {
     return this.#children.size;
   }
 
+  /** Whether a new child could start now: children on their way out make room (spawn waits for them). */
+  get hasRoom(): boolean {
+    const staying = [...this.#children].filter((child) => child.state !== 'stopping' && !child.serverGone).length;
+    return !this.#draining && staying < this.config.maxChildren;
+  }
+
   get children(): ReadonlySet<StdioChild> {
     return this.#children;
   }

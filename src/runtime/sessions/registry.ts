@@ -117,7 +117,14 @@ export class SessionRegistry {
       route,
     });
     const record = { id, principal, protocolVersion, initializeParams: message.params, logLevel: null, subscriptions: [], meta, route };
-    const session = await this.factory.build('creating', record, expiresAt);
+    let session: Session;
+    try {
+      session = await this.factory.build('creating', record, expiresAt);
+    } catch (error) {
+      // The id never reached the client (a backend refused it, e.g. no room for another session): end the record.
+      await this.store.sessions.terminate(id, new Date()).catch((cause: unknown) => this.observer.error(cause, 'end a session that could not be built'));
+      throw error;
+    }
     const response = await session.handle(request, message, authInfo);
     if (response.status !== 200) {
       // The SDK refused the handshake (bad headers or params): the id never reached the client.

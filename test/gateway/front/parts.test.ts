@@ -106,6 +106,7 @@ describe('credentials and configuration', () => {
     const yaml = join(dir, 'g.yaml');
     writeFileSync(yaml, 'upstreams:\n  notes:\n    url: http://127.0.0.1:9/mcp\n    headers: { X-Key: "${K}" }\n    requestTimeout: 30s\n    reconnect: { maxRetries: 3, window: 10s }\n');
     const [notes] = loadGatewayConfig(yaml, { K: 'secret' });
+    assert.ok(notes && 'url' in notes, 'an HTTP upstream');
     assert.equal(notes?.name, 'notes');
     assert.deepEqual(notes?.headers, { 'X-Key': 'secret' });
     assert.equal(notes?.requestTimeoutMs, 30_000);

@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { toJsonRpcError, UpstreamCapacityError, UpstreamStartError } from '../../../src/gateway/upstream/index.js';
-import { waitFor } from '../../client/support/processes.js';
+import { waitFor } from '../../../harness/timeout.js';
 import { call, FIXTURE_STDIO, pidOf, StdioRig, textOf } from './support/links.js';
 import { expectGroupsGone } from './support/process-table.js';
 

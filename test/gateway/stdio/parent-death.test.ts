@@ -12,7 +12,7 @@ import { createInterface } from 'node:readline';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { canArmParentDeath } from '../../../src/gateway/stdio/index.js';
-import { withTimeout } from '../../client/support/processes.js';
+import { withTimeout } from '../../../harness/timeout.js';
 import { FIXTURE_STDIO, serverScript } from './support/links.js';
 import { expectGroupsGone, groupMembers, inGroups } from './support/process-table.js';
 

@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { OutcomeUnknownError, toJsonRpcError, UpstreamCancelledError, UpstreamClosedError } from '../../../src/gateway/upstream/index.js';
-import { waitFor } from '../../client/support/processes.js';
+import { waitFor } from '../../../harness/timeout.js';
 import { call, FIXTURE_STDIO, pidOf, rpc, serverScript, StdioRig, textOf } from './support/links.js';
 import { expectGroupsGone, groupMembers } from './support/process-table.js';
 
