@@ -134,7 +134,7 @@ describe('durable-mcp gateway (command line)', () => {
     const env = { ...process.env, DURABLE_MCP_UPSTREAM: '', DURABLE_MCP_GATEWAY_CONFIG: '' };
     const none = spawnSync(process.execPath, [CLI, 'gateway', '--store', 'pglite:memory'], { encoding: 'utf8', env });
     assert.equal(none.status, 1);
-    assert.match(none.stderr, /give --upstream <url> or --config <file>/);
+    assert.match(none.stderr, /give --upstream <url>, --upstream-command "<command line>" or --config <file>/);
     const unset = spawnSync(process.execPath, [CLI, 'gateway', '--upstream', 'http://127.0.0.1:9/mcp', '--upstream-header', 'Authorization: Bearer ${NOT_SET_ANYWHERE}'], { encoding: 'utf8', env });
     assert.equal(unset.status, 1);
     assert.match(unset.stderr, /NOT_SET_ANYWHERE is not set/);
