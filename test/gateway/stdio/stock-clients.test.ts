@@ -16,7 +16,8 @@ import { after, before, describe, it } from 'node:test';
 import { killAll } from '../../../harness/process.js';
 import { waitFor } from '../../../harness/timeout.js';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
-import { connectV1, connectV2, GatewayProcess, textOf } from '../support/gateway.js';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { CLIENT_CAPABILITIES, connectV1, connectV2, GatewayProcess, textOf } from '../support/gateway.js';
 import { FIXTURE_STDIO, serverScript } from './support/links.js';
 import { expectGroupsGone, groupMembers, inGroups } from './support/process-table.js';
 
@@ -97,6 +98,39 @@ describe('stdio servers through durable-mcp gateway, stock clients', { timeout: 
     } finally {
       await v1.client.close().catch(() => undefined);
       await v2.client.close().catch(() => undefined);
+      for (const pgid of childGroups(gateway)) groups.add(pgid);
+      await gateway.kill('SIGTERM');
+      await expectGroupsGone(groups);
+    }
+  });
+
+  it('a 2026-07-28 client, across a SIGKILL of its child and one of the gateway: every call once, the child initialized in its name', async () => {
+    const log = join(dir, 'modern-log.jsonl');
+    const writes = join(dir, 'modern-writes.txt');
+    const command = `FIXTURE_LOG=${quote(log)} FIXTURE_WRITES=${quote(writes)} exec ${quote(process.execPath)} ${quote(FIXTURE_STDIO)}`;
+    const gateway = await GatewayProcess.start({ store: db.url, args: ['--upstream-command', command, '--log-level', 'debug'] });
+    const client = new Client({ name: 'modern-client', version: '2.0.0' }, { capabilities: CLIENT_CAPABILITIES, versionNegotiation: { mode: 'auto' } });
+    const groups = new Set<number>();
+    try {
+      await client.connect(new StreamableHTTPClientTransport(new URL(gateway.url)));
+      assert.equal(client.getNegotiatedProtocolVersion(), '2026-07-28');
+      const append = async (line: string) => assert.equal(textOf(await client.callTool({ name: 'append', arguments: { line } })), `appended ${line}`);
+      await append('m0');
+      for (const pgid of childGroups(gateway)) groups.add(pgid);
+      const servers = [...groups].flatMap((pgid) => groupMembers(pgid));
+      for (const p of servers) process.kill(p.pid, 'SIGKILL');
+      await waitFor(() => servers.every((p) => gateway.events('stdio_child_transition').some((l) => l.to === 'exited' && Number(l.pid) === p.pgid)), 10_000, 'the child to exit');
+      await append('m1');
+      for (const pgid of childGroups(gateway)) groups.add(pgid);
+      await gateway.kill();
+      await expectGroupsGone(groups);
+      await gateway.restart();
+      await append('m2');
+      assert.deepEqual(lines(writes), ['m0', 'm1', 'm2']);
+      const inits = lines(log).map((l) => JSON.parse(l) as { event: string; clientName?: string }).filter((e) => e.event === 'initialize');
+      assert.deepEqual(inits.map((e) => e.clientName), ['modern-client', 'modern-client', 'modern-client'], 'one child per life, each in the client\'s name');
+    } finally {
+      await client.close().catch(() => undefined);
       for (const pgid of childGroups(gateway)) groups.add(pgid);
       await gateway.kill('SIGTERM');
       await expectGroupsGone(groups);
