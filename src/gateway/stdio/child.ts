@@ -132,6 +132,14 @@ export class StdioChild {
     return this.#serverGone;
   }
 
+  /**
+   * Whether a request may be sent to it: initialized, and neither stopping, nor exited (the exit is known before
+   * its pipes have closed, which ends the life cycle), nor without a reader.
+   */
+  get usable(): boolean {
+    return this.state === 'ready' && this.#exit === undefined && !this.#serverGone && !this.#process.stdin.destroyed;
+  }
+
   /** Whether the gateway ended it (idle, drain, a closed session, a failed start) rather than the child itself. */
   get stoppedByGateway(): boolean {
     return this.#stopping !== undefined && !this.#serverGone;

@@ -208,7 +208,7 @@ export class StdioUpstreamSession implements UpstreamLink {
     for (;;) {
       if (this.#lifecycle.state === 'closed') throw new UpstreamClosedError(request, false);
       const child = this.#child;
-      if (this.#lifecycle.state === 'ready' && child?.state === 'ready') return child;
+      if (this.#lifecycle.state === 'ready' && child?.usable) return child;
       this.#establishing ??= this.#establish(request).finally(() => (this.#establishing = undefined));
       this.#waiting++;
       try {

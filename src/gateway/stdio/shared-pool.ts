@@ -56,7 +56,7 @@ export class SharedPool {
   /** A ready child for one request: the least busy, or a new one while all are busy and the pool has room. */
   async acquire(signal: AbortSignal, request: RequestDescription, params: InitializeRequestParams): Promise<StdioChild> {
     // A child on its way out (idle, or its server gone) no longer serves, nor takes a place in the pool.
-    const ready = [...this.#children.keys()].filter((child) => child.state === 'ready' && !child.serverGone);
+    const ready = [...this.#children.keys()].filter((child) => child.usable);
     let best: StdioChild | undefined;
     for (const child of ready) if (!best || child.channel.load < best.channel.load) best = child;
     const room = ready.length < this.#size;

@@ -37,7 +37,7 @@ export class ChildSupervisor {
 
   /** Whether a new child could start now: children on their way out make room (spawn waits for them). */
   get hasRoom(): boolean {
-    const staying = [...this.#children].filter((child) => child.state !== 'stopping' && !child.serverGone).length;
+    const staying = [...this.#children].filter((child) => child.state === 'starting' || child.usable).length;
     return !this.#draining && staying < this.config.maxChildren;
   }
 
@@ -53,7 +53,7 @@ export class ChildSupervisor {
   async spawn(owner: ChildOwner, route: ChildRoute, request?: RequestDescription): Promise<StdioChild> {
     if (this.#draining) throw new UpstreamClosedError(request, false);
     while (this.#children.size >= this.config.maxChildren) {
-      const leaving = [...this.#children].filter((child) => child.state === 'stopping' || child.serverGone);
+      const leaving = [...this.#children].filter((child) => child.state !== 'starting' && !child.usable);
       if (leaving.length === 0) break;
       await Promise.race(leaving.map((child) => child.exited));
     }

@@ -12,7 +12,7 @@ import { describe, it } from 'node:test';
 import { OutcomeUnknownError, toJsonRpcError, UpstreamCancelledError, UpstreamClosedError } from '../../../src/gateway/upstream/index.js';
 import { waitFor } from '../../../harness/timeout.js';
 import { call, FIXTURE_STDIO, pidOf, rpc, serverScript, StdioRig, textOf } from './support/links.js';
-import { expectGroupsGone, groupMembers } from './support/process-table.js';
+import { expectGroupsGone, groupMembers, processTable } from './support/process-table.js';
 
 /**
  * SIGKILLs the server (and whatever it started), as a crash would end it (not the wrapper that leads its group),
@@ -221,6 +221,30 @@ describe('stdio upstream: the child dies', () => {
       assert.ok(rig.childEvents.some((e) => e.type === 'child_transition' && e.to === 'stopping' && /EPIPE/.test(e.reason)), 'the refused write told');
       assert.equal(recreated[0]?.reason, 'child-exited');
     } finally {
+      const groups = rig.pgids();
+      await rig.dispose();
+      await expectGroupsGone(groups);
+    }
+  });
+
+  it('a child whose exit is known while its pipes are still held open elsewhere is not used again: the next request gets a new child', async () => {
+    // A helper that leaves the process group (setsid) keeps the child's stdout open after the child exited, so
+    // the pipes close late; until then the old child must not be mistaken for a live one.
+    const node = JSON.stringify(process.execPath);
+    const rig = StdioRig.fixture({ command: undefined, args: undefined, commandLine: `setsid sleep 4.37 & exec ${node} ${JSON.stringify(FIXTURE_STDIO)}`, requestRetries: { maxRetries: 2 } });
+    const { link } = rig.link();
+    try {
+      await link.initialize();
+      await link.request(rpc('tools/list'));
+      const pgid = pidOf(link)!;
+      for (const member of groupMembers(pgid)) process.kill(member.pid, 'SIGKILL');
+      // The wrapper reaped too (by the gateway, which now knows of the exit), while the helper still holds stdout.
+      await waitFor(() => !processTable().some((p) => p.pgid === pgid), 10_000, 'the group to be gone');
+      assert.equal(rig.childEvents.filter((e) => e.type === 'child_transition' && e.to === 'exited').length, 0, 'the pipes are still open');
+      assert.equal(textOf(await link.request(call('append', { line: 'after' }))), 'appended after');
+      assert.deepEqual(rig.writes(), ['after']);
+    } finally {
+      for (const p of processTable().filter((p) => p.cmdline === 'sleep 4.37')) process.kill(p.pid, 'SIGKILL');
       const groups = rig.pgids();
       await rig.dispose();
       await expectGroupsGone(groups);

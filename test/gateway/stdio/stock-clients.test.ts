@@ -165,4 +165,33 @@ describe('stdio servers through durable-mcp gateway, stock clients', { timeout: 
       await expectGroupsGone(groups);
     }
   });
+
+  it('--share: two stock clients of one principal call at once under load and each gets only its own answers, on the pool\'s children', async () => {
+    const command = `exec ${quote(process.execPath)} ${quote(serverScript('@modelcontextprotocol/server-everything'))} stdio`;
+    const gateway = await GatewayProcess.start({ store: db.url, args: ['--upstream-command', command, '--share'] });
+    const groups = new Set<number>();
+    try {
+      const clients = [await connectV2(gateway.url, 'one'), await connectV2(gateway.url, 'two')];
+      const mismatches: string[] = [];
+      await Promise.all(
+        clients.flatMap(({ client }, who) =>
+          Array.from({ length: 8 }, async (_, worker) => {
+            for (let i = 0; i < 25; i++) {
+              const message = `${who}-${worker}-${i}`;
+              const text = textOf(await client.callTool({ name: 'echo', arguments: { message } }));
+              if (text !== `Echo: ${message}`) mismatches.push(`${message} got ${text}`);
+            }
+          }),
+        ),
+      );
+      assert.deepEqual(mismatches, []);
+      const started = gateway.events('stdio_child_transition').filter((l) => l.to === 'ready').length;
+      assert.ok(started >= 1 && started <= 2, `at most the pool's 2 children served 2 sessions (${started})`);
+      for (const { client } of clients) await client.close();
+    } finally {
+      for (const pgid of childGroups(gateway)) groups.add(pgid);
+      await gateway.kill('SIGTERM');
+      await expectGroupsGone(groups);
+    }
+  });
 });
