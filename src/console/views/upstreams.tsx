@@ -12,6 +12,9 @@ const REASONS: Readonly<Record<string, string>> = {
   'not-found': 'it answered 404 for the session: it lost its sessions (restarted)',
   'bad-session': 'it answered 400 "no valid session": it lost its sessions (restarted)',
   'stream-rejected': 'it refused the session on its standalone stream: it lost its sessions (restarted)',
+  'child-exited': 'its stdio child exited (crashed or was killed): a new child was started',
+  'child-stopped': 'its stdio child had been stopped (idle): a new child was started',
+  restored: 'the gateway restarted: a new stdio child was started for the session',
 };
 
 /** To the second: a restart is often a matter of seconds. In UTC, as every console date. */
