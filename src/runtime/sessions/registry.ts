@@ -103,28 +103,13 @@ export class SessionRegistry {
     const protocolVersion = negotiatedVersion(message.params.protocolVersion);
     const expiresAt = now + this.options.idleTimeoutMs;
     const meta = this.factory.freshMeta();
-    await this.store.sessions.create({
-      id,
-      principal,
-      protocolVersion,
-      initializeParams: message.params,
-      logLevel: null,
-      subscriptions: [],
-      createdAt: new Date(now),
-      expiresAt: new Date(expiresAt),
-      deploymentId: this.factory.deploymentId,
-      meta,
-      route,
-    });
     const record = { id, principal, protocolVersion, initializeParams: message.params, logLevel: null, subscriptions: [], meta, route };
-    let session: Session;
-    try {
-      session = await this.factory.build('creating', record, expiresAt);
-    } catch (error) {
+    await this.store.sessions.create({ ...record, createdAt: new Date(now), expiresAt: new Date(expiresAt), deploymentId: this.factory.deploymentId });
+    const session = await this.factory.build('creating', record, expiresAt).catch(async (error: unknown) => {
       // The id never reached the client (a backend refused it, e.g. no room for another session): end the record.
       await this.store.sessions.terminate(id, new Date()).catch((cause: unknown) => this.observer.error(cause, 'end a session that could not be built'));
       throw error;
-    }
+    });
     const response = await session.handle(request, message, authInfo);
     if (response.status !== 200) {
       // The SDK refused the handshake (bad headers or params): the id never reached the client.
