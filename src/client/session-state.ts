@@ -16,6 +16,14 @@ export class SessionState {
   #logLevel: LoggingLevel | undefined;
   readonly #subscriptions = new Set<string>();
 
+  /** The state as recorded earlier (a snapshot, or what a front session stored). */
+  static restored(logLevel: LoggingLevel | undefined, subscriptions: Iterable<string>): SessionState {
+    const state = new SessionState();
+    state.#logLevel = logLevel;
+    for (const uri of subscriptions) state.#subscriptions.add(uri);
+    return state;
+  }
+
   get logLevel(): LoggingLevel | undefined {
     return this.#logLevel;
   }

@@ -26,7 +26,8 @@ import type { FrontIdentity, RecreateReason, UpstreamEra, UpstreamHooks, Upstrea
 import { raceAbort, Stopper } from '../upstream/wait.js';
 import type { Pending } from './channel.js';
 import type { StdioChild } from './child.js';
-import { OwnRequests, recheckLists, replayState, startChild } from './establish.js';
+import { recheckLists, replayState } from '../upstream/resync.js';
+import { ownRequests, startChild } from './establish.js';
 import { IdleTimer } from './idle.js';
 import { relayToChild, type StdioRelayHost } from './relay.js';
 import type { UpstreamLink } from '../link.js';
@@ -48,7 +49,7 @@ export class StdioUpstreamSession implements UpstreamLink {
   readonly #owner: ChildOwner;
   readonly #hooks: Required<UpstreamHooks>;
   readonly #catalog: UpstreamCatalog;
-  readonly #state = new SessionState();
+  readonly #state: SessionState;
   readonly #lifecycle: Lifecycle;
   readonly #closing = new AbortController();
   readonly #host: StdioRelayHost;
@@ -71,9 +72,7 @@ export class StdioUpstreamSession implements UpstreamLink {
     this.#lifecycle = new Lifecycle(this.#hooks.onEvent);
     const snapshot = options.snapshot;
     this.#catalog = new UpstreamCatalog(snapshot);
-    const logLevel = options.client.logLevel ?? snapshot?.logLevel;
-    if (logLevel !== undefined) this.#state.observe('logging/setLevel', { level: logLevel });
-    for (const uri of options.client.subscriptions ?? snapshot?.subscriptions ?? []) this.#state.observe('resources/subscribe', { uri });
+    this.#state = SessionState.restored(options.client.logLevel ?? snapshot?.logLevel, options.client.subscriptions ?? snapshot?.subscriptions ?? []);
     this.#generation = snapshot?.generation ?? 0;
     this.#idle = new IdleTimer(this.#supervisor.config.idleTimeoutMs, () => this.#idleStop());
     this.#host = {
@@ -241,7 +240,7 @@ export class StdioUpstreamSession implements UpstreamLink {
       if (initial || error instanceof UpstreamCapacityError || error instanceof UpstreamRejectedError) throw error;
       throw new RecoveryFailedError(undefined, 0, error);
     }
-    const own = new OwnRequests(child, this.#supervisor.config.startupTimeoutMs, this.#closing.signal, this.#host.nextId);
+    const own = ownRequests(child, this.#supervisor.config.startupTimeoutMs, this.#closing.signal, this.#host.nextId);
     const recreated = this.#lostReason;
     const [replayed, listsChanged] = await Promise.all([
       replayState(own, result.capabilities, this.#state, this.#host.emit),

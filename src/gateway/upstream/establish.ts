@@ -5,19 +5,19 @@
  * level, resource subscriptions) and the lists it has seen compared, in
  * parallel, so a cold re-initialize costs about two round trips.
  */
-import type { InitializeRequestParams, JSONRPCRequest, LoggingLevel, ServerCapabilities } from '@modelcontextprotocol/client';
+import type { InitializeRequestParams, JSONRPCRequest } from '@modelcontextprotocol/client';
 import { anySignal } from '../../client/attempts.js';
 import { RetryBudget, sleep } from '../../client/backoff.js';
 import { isTransient } from '../../client/classify.js';
 import { ServerUnavailableError } from '../../client/errors.js';
-import type { UpstreamCatalog } from './catalog.js';
 import type { EraPreference, ResolvedUpstreamConfig } from './config.js';
 import { withEnvelope } from './envelope.js';
 import { UpstreamClosedError } from './errors.js';
 import { exchange, ExchangeFailure, type ExchangeTarget } from './exchange.js';
 import { asTypedError } from './failures.js';
 import { handshake, type Established } from './handshake.js';
-import type { ListKind, UpstreamEra, UpstreamEvent } from './types.js';
+import type { OwnRequest } from './resync.js';
+import type { UpstreamEra, UpstreamEvent } from './types.js';
 
 export interface EstablishDeps {
   config: ResolvedUpstreamConfig;
@@ -60,59 +60,13 @@ export async function connectWithRetry(deps: EstablishDeps, era: EraPreference):
   }
 }
 
-/** One request of the gateway's own on a new session, bounded like a handshake. */
-async function own(deps: EstablishDeps, target: ExchangeTarget, era: UpstreamEra, method: string, params?: Record<string, unknown>) {
-  const request: JSONRPCRequest = { jsonrpc: '2.0', id: deps.nextId(), method, ...(params && { params }) };
-  const signal = anySignal(AbortSignal.timeout(deps.config.handshakeTimeoutMs), deps.closing);
-  const outgoing = era === 'modern' ? withEnvelope(request, deps.client, undefined) : request;
-  return (await exchange(target, outgoing, { signal })).response;
+/** The gateway's own requests on a new session (replay, list checks), each bounded like a handshake. */
+export function ownRequests(deps: EstablishDeps, target: ExchangeTarget, era: UpstreamEra): OwnRequest {
+  return async (method, params) => {
+    const request: JSONRPCRequest = { jsonrpc: '2.0', id: deps.nextId(), method, ...(params && { params }) };
+    const signal = anySignal(AbortSignal.timeout(deps.config.handshakeTimeoutMs), deps.closing);
+    const outgoing = era === 'modern' ? withEnvelope(request, deps.client, undefined) : request;
+    return (await exchange(target, outgoing, { signal })).response;
+  };
 }
 
-export interface ReplayState {
-  logLevel: LoggingLevel | undefined;
-  subscriptions: ReadonlySet<string>;
-}
-
-/**
- * Re-applies what the client had set on its old upstream session. Failures
- * are reported, not thrown: the request that caused the recovery can still
- * succeed without them. A 2026-07-28 upstream has no session to apply them
- * to (the log level travels in each request's `_meta`).
- */
-export async function replayState(deps: EstablishDeps, target: ExchangeTarget, era: UpstreamEra, capabilities: ServerCapabilities, state: ReplayState) {
-  const replayed = { logLevel: undefined as LoggingLevel | undefined, subscriptions: 0 };
-  if (era === 'modern') return replayed;
-  const steps: Array<Promise<void>> = [];
-  const step = (what: string, method: string, params: Record<string, unknown>, done: () => void) =>
-    steps.push(
-      own(deps, target, era, method, params).then(
-        (response) => ('error' in response ? deps.emit({ type: 'replay_failed', what, error: response.error.message }) : done()),
-        (error: unknown) => deps.emit({ type: 'replay_failed', what, error: String(error) }),
-      ),
-    );
-  const level = state.logLevel;
-  if (level !== undefined && capabilities.logging) step(`logging/setLevel ${level}`, 'logging/setLevel', { level }, () => (replayed.logLevel = level));
-  if (capabilities.resources?.subscribe) {
-    for (const uri of state.subscriptions) step(`resources/subscribe ${uri}`, 'resources/subscribe', { uri }, () => replayed.subscriptions++);
-  }
-  await Promise.all(steps);
-  return replayed;
-}
-
-/** Lists the client has seen, fetched again on the new session; the kinds whose first page differs. */
-export async function recheckLists(deps: EstablishDeps, target: ExchangeTarget, era: UpstreamEra, catalog: UpstreamCatalog): Promise<ListKind[]> {
-  const changed: ListKind[] = [];
-  await Promise.all(
-    catalog.seenKinds.map(async (kind) => {
-      const method = `${kind}/list`;
-      try {
-        const response = await own(deps, target, era, method);
-        if (catalog.learn(method, undefined, response, false).differs) changed.push(kind);
-      } catch {
-        // Could not look: say it changed, so the client lists again rather than trusting a stale list.
-        changed.push(kind);
-      }
-    }),
-  );
-  return changed.sort();
-}

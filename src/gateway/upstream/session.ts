@@ -17,7 +17,8 @@ import { SessionState } from '../../client/session-state.js';
 import { UpstreamCatalog } from './catalog.js';
 import type { ResolvedUpstreamConfig } from './config.js';
 import { UpstreamClosedError, UpstreamUnsupportedError } from './errors.js';
-import { connectWithRetry, recheckLists, replayState, targetFor, type EstablishDeps } from './establish.js';
+import { connectWithRetry, ownRequests, targetFor, type EstablishDeps } from './establish.js';
+import { NOTHING_REPLAYED, recheckLists, replayState } from './resync.js';
 import { post, terminate, type ExchangeTarget } from './exchange.js';
 import type { Established } from './handshake.js';
 import { Lifecycle } from './lifecycle.js';
@@ -41,7 +42,7 @@ export class UpstreamSession {
   readonly #config: ResolvedUpstreamConfig;
   readonly #identity: FrontIdentity;
   readonly #catalog: UpstreamCatalog;
-  readonly #state = new SessionState();
+  readonly #state: SessionState;
   /** What relay.ts may use of this session; kept off the public face of the class. */
   readonly #host: RelayHost;
   readonly #lifecycle: Lifecycle;
@@ -67,9 +68,7 @@ export class UpstreamSession {
     this.#lifecycle = new Lifecycle(this.#hooks.onEvent);
     const snapshot = options.snapshot;
     this.#catalog = new UpstreamCatalog(snapshot);
-    const logLevel = options.client.logLevel ?? snapshot?.logLevel;
-    if (logLevel !== undefined) this.#state.observe('logging/setLevel', { level: logLevel });
-    for (const uri of options.client.subscriptions ?? snapshot?.subscriptions ?? []) this.#state.observe('resources/subscribe', { uri });
+    this.#state = SessionState.restored(options.client.logLevel ?? snapshot?.logLevel, options.client.subscriptions ?? snapshot?.subscriptions ?? []);
     this.#generation = snapshot?.generation ?? 0;
     this.#host = {
       config: this.#config,
@@ -260,9 +259,11 @@ export class UpstreamSession {
     const target = this.#target(link);
     // The standalone stream opens alongside the replay and the list checks: one round trip, not three.
     this.#openStream(link);
+    const own = ownRequests(deps, target, link.era);
     const [replayed, listsChanged] = await Promise.all([
-      replayState(deps, target, link.era, link.result.capabilities, this.#state),
-      recheckLists(deps, target, link.era, this.#catalog),
+      // A 2026-07-28 upstream has no session to apply them to: the log level travels in each request's `_meta`.
+      link.era === 'modern' ? NOTHING_REPLAYED : replayState(own, link.result.capabilities, this.#state, this.#hooks.onEvent),
+      recheckLists(own, this.#catalog),
       this.#streamOpening,
     ]);
     if (this.#closing.signal.aborted) throw new UpstreamClosedError(undefined, false);
