@@ -1,5 +1,7 @@
 /** The gateway section of the report: direct vs through the gateway, side by side, as ratios, against the targets. */
+import type { ProfileSummary } from './profile.js';
 import type { GatewayCell, GatewayResults } from './sections/gateway.js';
+import { table } from './table.js';
 
 /** The issue's targets for the gateway (issue #13). */
 export const GATEWAY_TARGETS = { addedP50MsAtN1: 1, throughputRatioAtN16: 0.6, reinitializeAddedMs: 20 } as const;
@@ -54,5 +56,20 @@ export function gatewaySection(results: GatewayResults): string {
     '',
     `Targets: added p50 <= ${GATEWAY_TARGETS.addedP50MsAtN1} ms at N=1, >= ${GATEWAY_TARGETS.throughputRatioAtN16}x direct req/s at N=16, re-initialize <= ${GATEWAY_TARGETS.reinitializeAddedMs} ms: ` +
       (misses.length === 0 ? 'all met.' : `missed: ${misses.join(', ')}.`),
+    ...(results.profile ? ['', ...profileTables(results.profile.connections, results.profile.summary)] : []),
   ].join('\n');
+}
+
+/** Where the gateway process's busy time went during its cell at N (`--profile`). */
+function profileTables(connections: number, summary: ProfileSummary): string[] {
+  const rows = (spots: ProfileSummary['areas'], code: boolean) => spots.slice(0, 12).map((s) => [code ? `\`${s.name}\`` : s.name, s.selfMs.toFixed(0), s.pct.toFixed(1)]);
+  return [
+    `### The gateway process at N=${connections} (\`node --cpu-prof\`, measured window only; % of its busy time, ${summary.busyMs.toFixed(0)} ms in ${summary.wallMs.toFixed(0)} ms)`,
+    '',
+    table(['Area', 'self ms', '%'], rows(summary.areas, false)),
+    '',
+    table(['Function', 'self ms', '%'], rows(summary.functions, true)),
+    '',
+    table(['durable-mcp function (inclusive: itself and all it calls)', 'ms', '%'], rows(summary.durableInclusive, true)),
+  ];
 }

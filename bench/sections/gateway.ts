@@ -7,7 +7,7 @@
  * first call after an upstream restart: how much a cold upstream
  * re-initialize (404, initialize in the client's name, re-send) adds to it.
  */
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config.js';
 import { cpuSnapshot, cpuUsage } from '../cpu.js';
@@ -15,6 +15,7 @@ import { HttpClient } from '../http.js';
 import { runLoad, type LoadResult } from '../load.js';
 import { log } from '../log.js';
 import { callLegacyEcho, expectEcho, openSession } from '../mcp.js';
+import { monotonicUs, summarizeProfile, type ProfileSummary } from '../profile.js';
 import { CLI, freePort, serverScript, spawnServer, type ServerProcess } from '../process.js';
 import { requestShape, TARGETS, type Resources } from '../targets.js';
 
@@ -36,6 +37,8 @@ export interface GatewayResults {
   /** The same with `streamOpenTimeout: 100` (this upstream does not flush its SSE GET headers; see the README's limits). */
   reinitializeShortStreamWaitMs: number[];
   store: string;
+  /** With --profile: the gateway process under `node --cpu-prof`, summarized over its cell at the middle N. */
+  profile?: { connections: number; summary: ProfileSummary };
 }
 
 async function startUpstream(port: number): Promise<ServerProcess> {
@@ -43,12 +46,13 @@ async function startUpstream(port: number): Promise<ServerProcess> {
 }
 
 /** With `configFile`, the upstream comes from it (served at /mcp/<name>) instead of --upstream. */
-async function startGateway(upstreamUrl: string, store: string, configFile?: string): Promise<ServerProcess> {
+async function startGateway(upstreamUrl: string, store: string, configFile?: string, nodeArgs?: string[]): Promise<ServerProcess> {
   const port = await freePort();
   const upstream = configFile ? ['--config', configFile] : ['--upstream', upstreamUrl];
   return spawnServer({
     name: 'durable-mcp gateway',
     args: [CLI, 'gateway', ...upstream, '--port', String(port), '--store', store, '--log-level', 'warn'],
+    ...(nodeArgs && { nodeArgs }),
     env: { DATABASE_URL: undefined, DURABLE_MCP_STORE: undefined, LOG_LEVEL: undefined },
     ready: 'healthz',
     port,
@@ -65,7 +69,11 @@ export async function runGateway(config: Config, resources: Resources): Promise<
   const store = await resources.newStore('postgres');
   const upstreamPort = await freePort();
   let upstream = await startUpstream(upstreamPort);
-  const gateway = await startGateway(upstream.url, store.url);
+  const profiled = config.profile === 'always' || config.sections.has('profile');
+  const profileDir = profiled ? resources.tempDir('gateway-prof') : undefined;
+  const profileAt = config.connections.includes(16) ? 16 : config.connections[0]!;
+  let profileWindow: { fromUs: number; toUs: number } | undefined;
+  const gateway = await startGateway(upstream.url, store.url, undefined, profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : undefined);
   const client = new HttpClient(8);
   const cells: GatewayCell[] = [];
   const reinitializeAddedMs: number[] = [];
@@ -82,9 +90,11 @@ export async function runGateway(config: Config, resources: Resources): Promise<
         const perConnection = sessions[via].slice(0, connections).map((id) => ({ 'mcp-session-id': id }));
         const common = { url: urls[via], ...shape, connections, perConnection };
         await runLoad({ ...common, durationSec: config.warmupSec });
+        const fromUs = monotonicUs();
         const before = cpuSnapshot();
         const load = await runLoad({ ...common, durationSec: config.durationSec });
         const after = cpuSnapshot();
+        if (via === 'gateway' && connections === profileAt) profileWindow = { fromUs, toUs: monotonicUs() };
         const perRequest = (cores: number) => (cores * load.durationSec * 1000) / Math.max(1, load.ok);
         const upstreamCpu = cpuUsage(before, after, upstream.pid);
         const gatewayCpu = cpuUsage(before, after, gateway.pid);
@@ -134,5 +144,9 @@ export async function runGateway(config: Config, resources: Resources): Promise<
     await upstream.stop();
     await store.cleanup();
   }
-  return { cells, reinitializeAddedMs, reinitializeShortStreamWaitMs, store: 'postgres' };
+  // Written when the gateway exits (gracefully, above).
+  const file = profileDir && readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
+  if (profileDir && !file) log('  no .cpuprofile written for the gateway (did it exit cleanly?)');
+  const profile = file && profileWindow ? { connections: profileAt, summary: summarizeProfile(join(profileDir, file), profileWindow) } : undefined;
+  return { cells, reinitializeAddedMs, reinitializeShortStreamWaitMs, store: 'postgres', ...(profile && { profile }) };
 }

@@ -8,7 +8,6 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { JSONRPCErrorResponse, RequestId } from '@modelcontextprotocol/client';
 import type { Logger } from 'pino';
 import { httpLinkFactory } from './http-link.js';
-import { nodeFetch } from './node-fetch.js';
 import type { StdioMetrics, StdioUpstreamConfig } from './stdio/index.js';
 import { stdioRoute } from './stdio-route.js';
 import type { LinkFactory } from './link.js';
@@ -18,6 +17,7 @@ import { UpstreamHistoryRecorder, type UpstreamHistory } from './ops/history.js'
 import type { GatewayMetrics } from './ops/metrics.js';
 import { routeTelemetry, type RouteTelemetry } from './ops/telemetry.js';
 import { resolveUpstreamConfig, type UpstreamConfig } from './upstream/config.js';
+import { UpstreamPool } from './upstream/wire/pool.js';
 import { toJsonRpcError } from './upstream/errors.js';
 
 interface RouteBase {
@@ -105,25 +105,26 @@ export function createRoute(options: GatewayUpstreamOptions, deps: RouteDeps): G
   let admit = () => undefined as void;
   let close = () => Promise.resolve();
   if (isHttp(options)) {
-    // Unless the caller brings its own fetch: node:http with pooled connections (see node-fetch.ts for why).
-    const pooled = options.fetch ? undefined : nodeFetch();
-    if (pooled) close = async () => pooled.destroy();
-    const base = resolveUpstreamConfig({ ...options, ...(pooled && { fetch: pooled }) });
+    // The client's own Authorization header, when forwarded, is read where the upstream request is made: the
+    // front runs each client message inside withClientAuthorization().
+    const store = options.forwardAuthorization ? (forward = new AsyncLocalStorage<string | undefined>()) : undefined;
+    if (store && options.pool) throw new TypeError('forwardAuthorization needs the route\'s own connections: leave `pool` out');
+    const pool =
+      options.pool ??
+      new UpstreamPool({
+        ...(store && {
+          extraHeaders: () => {
+            const authorization = store.getStore();
+            return authorization === undefined ? undefined : { authorization };
+          },
+        }),
+      });
+    if (!options.pool) close = async () => pool.destroy();
+    const base = resolveUpstreamConfig({ ...options, pool });
     scrub = secretScrubber(base.url, base.headers);
-    if (options.forwardAuthorization) {
-      const store = (forward = new AsyncLocalStorage<string | undefined>());
-      const inner = base.fetch;
-      base.fetch = (input, init) => {
-        const authorization = store.getStore();
-        if (authorization === undefined) return inner(input, init);
-        const headers = new Headers(init?.headers);
-        headers.set('authorization', authorization);
-        return inner(input, { ...init, headers });
-      };
-    }
     link = httpLinkFactory(base);
     describe = { kind: 'http', url: displayUrl(base.url), era: base.era, forwardAuthorization: options.forwardAuthorization === true };
-    probe = httpProbe(base.url, base.headers, (input, init) => base.fetch(input as string, init), Math.min(base.handshakeTimeoutMs, ROUTE_DEFAULTS.healthTimeoutMs), scrub);
+    probe = httpProbe(base.url, base.headers, pool, Math.min(base.handshakeTimeoutMs, ROUTE_DEFAULTS.healthTimeoutMs), scrub);
   } else if (isStdio(options)) {
     const stdio = stdioRoute(options, label, deps.logger, deps.stdioMetrics);
     scrub = scrubberOf(stdio.secrets);

@@ -5,6 +5,8 @@
  * upstream nothing. The gateway's own readiness does not depend on it: an
  * upstream restarting is exactly what the gateway rides through.
  */
+import type { UpstreamPool } from '../upstream/wire/pool.js';
+
 export interface Reachability {
   reachable: boolean;
   /** The HTTP status the upstream answered the check with. */
@@ -22,16 +24,17 @@ export type Probe = () => Promise<Reachability>;
  * without a session (the SDKs answer 400 or 405): no upstream session is
  * created by looking.
  */
-export function httpProbe(url: URL, headers: Record<string, string>, fetchFn: typeof fetch, timeoutMs: number, scrub: (text: string) => string): Probe {
+export function httpProbe(url: URL, headers: Record<string, string>, pool: UpstreamPool, timeoutMs: number, scrub: (text: string) => string): Probe {
   return async () => {
     const started = performance.now();
     const checkedAt = new Date().toISOString();
     try {
-      const response = await fetchFn(url, { method: 'GET', headers: { ...headers, accept: 'text/event-stream' }, signal: AbortSignal.timeout(timeoutMs) });
-      // Whatever it sent (an error body, or a stream some servers open anyway) is not read.
-      await response.body?.cancel().catch(() => undefined);
+      const incoming = await pool.send(url, { method: 'GET', headers: { ...headers, accept: 'text/event-stream' }, signal: AbortSignal.timeout(timeoutMs) });
+      // Whatever it sent (an error body, or a stream some servers open anyway) is not read: the connection goes.
+      incoming.destroy();
+      const status = incoming.statusCode ?? 0;
       const latencyMs = Math.round((performance.now() - started) * 100) / 100;
-      return { reachable: response.status < 500, httpStatus: response.status, latencyMs, checkedAt, ...(response.status >= 500 && { error: `HTTP ${response.status}` }) };
+      return { reachable: status < 500, httpStatus: status, latencyMs, checkedAt, ...(status >= 500 && { error: `HTTP ${status}` }) };
     } catch (error) {
       const latencyMs = Math.round((performance.now() - started) * 100) / 100;
       const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';

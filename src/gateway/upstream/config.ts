@@ -5,8 +5,9 @@
  * not in the middle of a recovery. Header values arrive already expanded
  * (`${VAR}` is the config layer's job) and are never logged from here.
  */
-import type { FetchLike, StreamableHTTPReconnectionOptions } from '@modelcontextprotocol/client';
+import type { StreamableHTTPReconnectionOptions } from '@modelcontextprotocol/client';
 import { DEFAULT_BACKOFF, type BackoffOptions, type BudgetOptions } from '../../client/backoff.js';
+import { UpstreamPool } from './wire/pool.js';
 
 /** `auto`: speak the front session's own era first, and the other if the upstream refuses it. */
 export type EraPreference = 'auto' | 'legacy' | 'modern';
@@ -33,12 +34,14 @@ export interface UpstreamConfig {
   /** Hold the upstream's standalone GET stream (notifications not tied to a request). Default true. */
   standaloneStream?: boolean;
   /**
-   * How long a new upstream session waits for its standalone stream to open before serving requests: an
-   * upstream drops what it sends before the stream exists (a sampling request from the first call). Default 2 000 ms.
+   * At most how long a request waits for a new upstream session's standalone stream, when its client can be asked
+   * something (sampling, elicitation, roots): an upstream drops what it sends before the stream exists (a sampling
+   * request from the first call). The wait ends as soon as the stream answers, or the upstream has answered a
+   * probe sent after the stream's request (see standalone-stream.ts). Default 2 000 ms.
    */
   streamOpenTimeoutMs?: number;
-  /** Base fetch; defaults to the global fetch. */
-  fetch?: FetchLike;
+  /** The connections to use (shared by a route's sessions, closed with it); a pool of its own by default. */
+  pool?: UpstreamPool;
 }
 
 export interface ResolvedUpstreamConfig {
@@ -52,7 +55,7 @@ export interface ResolvedUpstreamConfig {
   resumption: StreamableHTTPReconnectionOptions;
   standaloneStream: boolean;
   streamOpenTimeoutMs: number;
-  fetch: FetchLike;
+  pool: UpstreamPool;
 }
 
 export const UPSTREAM_DEFAULTS = {
@@ -91,7 +94,8 @@ export function resolveUpstreamConfig(config: UpstreamConfig): ResolvedUpstreamC
   for (const [key, value] of Object.entries(resumption)) nonNegative(`resumption.${key}`, value);
   return {
     url,
-    headers: { ...config.headers },
+    // Lower case, as node:http sends them and as the per-request headers that may replace them are named.
+    headers: Object.fromEntries(Object.entries(config.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value])),
     era,
     requestTimeoutMs: nonNegative('requestTimeoutMs', config.requestTimeoutMs ?? UPSTREAM_DEFAULTS.requestTimeoutMs),
     handshakeTimeoutMs: nonNegative('handshakeTimeoutMs', config.handshakeTimeoutMs ?? UPSTREAM_DEFAULTS.handshakeTimeoutMs),
@@ -100,6 +104,6 @@ export function resolveUpstreamConfig(config: UpstreamConfig): ResolvedUpstreamC
     resumption,
     standaloneStream: config.standaloneStream ?? UPSTREAM_DEFAULTS.standaloneStream,
     streamOpenTimeoutMs: nonNegative('streamOpenTimeoutMs', config.streamOpenTimeoutMs ?? UPSTREAM_DEFAULTS.streamOpenTimeoutMs),
-    fetch: config.fetch ?? ((input, init) => fetch(input, init)),
+    pool: config.pool ?? new UpstreamPool(),
   };
 }

@@ -31,7 +31,7 @@ export function targetFor(config: ResolvedUpstreamConfig, era?: UpstreamEra, ses
   return {
     url: config.url,
     headers: config.headers,
-    fetch: config.fetch,
+    pool: config.pool,
     resumption: config.resumption,
     ...(sessionId !== undefined && { sessionId }),
     // A 2026-07-28 request carries its version in `_meta`; the transport derives the header from it.

@@ -10,7 +10,7 @@
  * arriving while a handshake runs wait for it (the queue).
  */
 import { randomUUID } from 'node:crypto';
-import type { InitializeResult, JSONRPCNotification, JSONRPCRequest, JSONRPCResponse, RequestId } from '@modelcontextprotocol/client';
+import type { ClientCapabilities, InitializeResult, JSONRPCNotification, JSONRPCRequest, JSONRPCResponse, RequestId } from '@modelcontextprotocol/client';
 import { anySignal } from '../../client/attempts.js';
 import { RecoveryFailedError } from '../../client/errors.js';
 import { SessionState } from '../../client/session-state.js';
@@ -19,7 +19,7 @@ import type { ResolvedUpstreamConfig } from './config.js';
 import { UpstreamClosedError, UpstreamUnsupportedError } from './errors.js';
 import { connectWithRetry, ownRequests, targetFor, type EstablishDeps } from './establish.js';
 import { NOTHING_REPLAYED, recheckLists, replayState } from './resync.js';
-import { post, terminate, type ExchangeTarget } from './exchange.js';
+import { exchange, post, terminate, type ExchangeTarget } from './exchange.js';
 import type { Established } from './handshake.js';
 import { Lifecycle } from './lifecycle.js';
 import { relay, relayReply, type Link, type RelayHost } from './relay.js';
@@ -108,7 +108,7 @@ export class UpstreamSession {
 
   /** Creates the upstream session (or uses the restored one) and returns what to answer the client's initialize with. */
   async initialize(signal?: AbortSignal): Promise<InitializeResult> {
-    return (await this.#ready(signal ?? this.#closing.signal)).result;
+    return (await this.#ready(signal ?? this.#closing.signal, false)).result;
   }
 
   /** Relays one request and resolves with the upstream's response message (which may be a JSON-RPC error). */
@@ -195,13 +195,18 @@ export class UpstreamSession {
     if (snapshot) this.#hooks.onSnapshot(snapshot);
   }
 
-  /** The current upstream session, waiting for (or starting) a handshake when there is none. */
-  async #ready(signal: AbortSignal): Promise<Link> {
+  /**
+   * The current upstream session, waiting for (or starting) a handshake when
+   * there is none. A request also waits for a new standalone stream (see
+   * #openStream); the client's initialize does not: nothing it starts can be
+   * sent there.
+   */
+  async #ready(signal: AbortSignal, stream = true): Promise<Link> {
     for (;;) {
       const state = this.#lifecycle.state;
       if (state === 'closed') throw new UpstreamClosedError(undefined, false);
       if (state === 'ready' && this.#link) {
-        if (this.#streamOpening) await raceAbort(this.#streamOpening, signal);
+        if (stream && this.#streamOpening) await raceAbort(this.#streamOpening, signal);
         return this.#link;
       }
       const pending = this.#establishing ?? this.#establish(state === 'idle' ? 'first use' : `retry after the upstream was lost`);
@@ -257,14 +262,13 @@ export class UpstreamSession {
     }
     const link: Link = { ...established, generation: ++this.#generation };
     const target = this.#target(link);
-    // The standalone stream opens alongside the replay and the list checks: one round trip, not three.
+    // The standalone stream opens alongside the replay and the list checks; requests that need it wait for it in #ready.
     this.#openStream(link);
     const own = ownRequests(deps, target, link.era);
     const [replayed, listsChanged] = await Promise.all([
       // A 2026-07-28 upstream has no session to apply them to: the log level travels in each request's `_meta`.
       link.era === 'modern' ? NOTHING_REPLAYED : replayState(own, link.result.capabilities, this.#state, this.#hooks.onEvent),
       recheckLists(own, this.#catalog),
-      this.#streamOpening,
     ]);
     if (this.#closing.signal.aborted) throw new UpstreamClosedError(undefined, false);
     this.#era = link.era;
@@ -289,9 +293,19 @@ export class UpstreamSession {
       onEvent: this.#hooks.onEvent,
     });
     this.#stream.open();
-    const opening = this.#stream.settledWithin(this.#config.streamOpenTimeoutMs).finally(() => {
+    // What the upstream sends before its stream exists is dropped (the SDK servers do). Only a client that can be
+    // asked something (sampling, elicitation, roots...) has anything to lose there that a request of its own
+    // would wait for: notifications sent before a stream exists are lost for a direct client as well.
+    if (!canBeAsked(this.#identity.initialize.capabilities)) return;
+    const probe = () => exchange(this.#target(link), { jsonrpc: '2.0', id: this.#nextId(), method: 'ping' }, { signal: anySignal(AbortSignal.timeout(this.#config.streamOpenTimeoutMs), this.#closing.signal) });
+    const opening = this.#stream.listening(probe, this.#config.streamOpenTimeoutMs).finally(() => {
       if (this.#streamOpening === opening) this.#streamOpening = undefined;
     });
     this.#streamOpening = opening;
   }
+}
+
+/** Whether a server may send this client requests of its own: it declared some capability (sampling, roots, ...). */
+function canBeAsked(capabilities: ClientCapabilities | undefined): boolean {
+  return capabilities !== undefined && Object.keys(capabilities).length > 0;
 }

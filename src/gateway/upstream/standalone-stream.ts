@@ -1,19 +1,20 @@
 /**
  * The upstream's standalone GET stream for one upstream session: where
  * notifications and server-to-client requests not tied to a client request
- * arrive (list_changed, resources/updated, logging). It is also our earliest
- * news that the upstream went away or forgot the session, so that a
- * subscribed client hears about updates again without waiting for its next
- * request. The SDK transport carries it with its own reconnection switched
- * off: every end of the stream comes back here (through the client's
- * observedFetch) and is decided by one bounded loop.
+ * arrive (list_changed, resources/updated, logging, sampling from a tool).
+ * It is also our earliest news that the upstream went away or forgot the
+ * session, so that a subscribed client hears about updates again without
+ * waiting for its next request. Every end of the stream comes back to one
+ * bounded loop here, which resumes with Last-Event-ID where it can.
  */
-import { isJSONRPCErrorResponse, isJSONRPCResultResponse, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import type { IncomingMessage } from 'node:http';
 import { backoffDelay, RetryBudget, type BudgetOptions } from '../../client/backoff.js';
 import { isSessionLostResponse } from '../../client/classify.js';
-import { observedFetch, type FetchObserver, type GetStreamEvent } from '../../client/observed-fetch.js';
-import type { ExchangeTarget } from './exchange.js';
+import type { ExchangeTarget } from './exchange-outcome.js';
 import type { UpstreamEvent, UpstreamMessage } from './types.js';
+import { discard, mediaType, readSse, readText } from './wire/body.js';
+import { getHeaders } from './wire/headers.js';
+import { kindOf } from './wire/messages.js';
 
 export interface StandaloneListener {
   onMessage(message: UpstreamMessage): void;
@@ -22,20 +23,30 @@ export interface StandaloneListener {
   onEvent(event: UpstreamEvent): void;
 }
 
-export class StandaloneStream implements FetchObserver {
+/** Of a refusal's body, what is kept to tell "session lost" from other refusals. */
+const MAX_REFUSAL_TEXT = 4 * 1024;
+
+export class StandaloneStream {
   readonly #target: ExchangeTarget;
   readonly #budgetOptions: BudgetOptions;
   readonly #listener: StandaloneListener;
   #budget: RetryBudget;
-  #transport: StreamableHTTPClientTransport | undefined;
+  #controller: AbortController | undefined;
   #timer: NodeJS.Timeout | undefined;
   #lastEventId: string | undefined;
   #serverRetryMs: number | undefined;
   #attempts = 0;
   #closed = false;
+  #hasSettled = false;
   #settle!: () => void;
-  /** Resolves at the first outcome of the first GET (opened, refused, rejected, unsupported) or on close. */
-  readonly settled = new Promise<void>((resolve) => (this.#settle = resolve));
+  #wrote!: () => void;
+  /** Resolves at the first outcome of the first GET (opened, refused, rejected, unsupported, failed) or on close. */
+  readonly settled = new Promise<void>((resolve) => (this.#settle = () => {
+    this.#hasSettled = true;
+    resolve();
+  }));
+  /** Resolves once the first GET has been handed to its connection in full (the upstream can read it), or on close. */
+  readonly written = new Promise<void>((resolve) => (this.#wrote = resolve));
 
   constructor(target: ExchangeTarget, budget: BudgetOptions, listener: StandaloneListener) {
     this.#target = target;
@@ -46,74 +57,96 @@ export class StandaloneStream implements FetchObserver {
 
   open(): void {
     if (this.#closed) return;
-    void this.#transport?.close();
-    const transport = new StreamableHTTPClientTransport(this.#target.url, {
-      requestInit: { headers: this.#target.headers },
-      fetch: observedFetch(this.#target.fetch, undefined, this),
-      reconnectionOptions: { ...this.#target.resumption, maxRetries: 0 },
-      ...(this.#target.sessionId !== undefined && { sessionId: this.#target.sessionId }),
-      ...(this.#target.protocolVersion !== undefined && { protocolVersion: this.#target.protocolVersion }),
-    });
-    this.#transport = transport;
-    transport.onmessage = (message) => {
-      if (!isJSONRPCResultResponse(message) && !isJSONRPCErrorResponse(message)) this.#listener.onMessage(message);
-    };
-    // Every outcome of the GET (opened, refused, rejected, ended) reaches onGetStream; what the SDK
-    // reports here repeats it ("Maximum reconnection attempts (0) exceeded") or is one unparsable event.
-    transport.onerror = () => undefined;
+    this.#controller?.abort();
+    const controller = (this.#controller = new AbortController());
     this.#attempts++;
-    void transport
-      .start()
-      // An empty token makes the SDK send a plain GET; a remembered one resumes with Last-Event-ID.
-      .then(() => transport.resumeStream(this.#lastEventId ?? '', { onresumptiontoken: (id) => (this.#lastEventId = id) }))
-      // Rejections are the same outcomes observedFetch already reported.
-      .catch(() => undefined);
+    const request = { method: 'GET' as const, headers: getHeaders(this.#target, this.#lastEventId), signal: controller.signal, onWritten: () => this.#wrote() };
+    this.#target.pool.send(this.#target.url, request).then(
+      (incoming) => this.#answered(incoming, controller.signal),
+      (error: unknown) => {
+        // Closed or reopened by us: nothing to report.
+        if (!controller.signal.aborted) this.#failed(error);
+      },
+    );
   }
 
-  /** `settled`, or `ms` later, whichever comes first. */
-  settledWithin(ms: number): Promise<void> {
+  /**
+   * Resolves when a request sent from now on can count on the stream: when
+   * the GET's first outcome arrived; or when it was written and
+   * `probe` (a round trip the upstream answers) came back after that, so
+   * the upstream has read past the GET (an upstream that sends the
+   * stream's headers only with its first event gives no other sign); or
+   * after `boundMs`, whichever comes first.
+   */
+  listening(probe: () => Promise<unknown>, boundMs: number): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
-    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
-    return Promise.race([this.settled, bound]).finally(() => clearTimeout(timer));
+    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, boundMs)));
+    // A failed probe proves nothing: the outcome or the bound decides then.
+    const proven = this.written.then(() => (this.#closed || this.#hasSettled ? undefined : probe().then(() => undefined, () => bound)));
+    return Promise.race([this.settled, bound, proven]).finally(() => clearTimeout(timer));
   }
 
   close(): void {
     this.#settle();
+    this.#wrote();
     this.#closed = true;
     clearTimeout(this.#timer);
-    void this.#transport?.close();
-    this.#transport = undefined;
+    this.#controller?.abort();
+    this.#controller = undefined;
   }
 
-  onServerRetry(ms: number): void {
-    this.#serverRetryMs = ms;
+  async #answered(incoming: IncomingMessage, signal: AbortSignal): Promise<void> {
+    const status = incoming.statusCode ?? 0;
+    if (status < 200 || status > 299) {
+      const body = status === 405 ? (discard(incoming), '') : await readText(incoming, MAX_REFUSAL_TEXT).catch(() => '');
+      if (!signal.aborted) this.#refused(status, body);
+      return;
+    }
+    if (mediaType(incoming.headers['content-type']) !== 'text/event-stream') {
+      discard(incoming);
+      this.#settle();
+      return this.#listener.onEvent({ type: 'stream', state: 'given-up', detail: `GET answered ${status} ${incoming.headers['content-type'] ?? ''}, not an SSE stream` });
+    }
+    this.#settle();
+    if (this.#closed) return void incoming.destroy();
+    this.#budget = new RetryBudget(this.#budgetOptions);
+    this.#attempts = 0;
+    this.#listener.onEvent({ type: 'stream', state: 'opened', detail: undefined });
+    const onEvent = (event: { id?: string | undefined; event?: string | undefined; data: string }) => {
+      if (event.id) this.#lastEventId = event.id;
+      if (!event.data || (event.event !== undefined && event.event !== 'message')) return;
+      let message: unknown;
+      try {
+        message = JSON.parse(event.data);
+      } catch {
+        return; // one unparsable event on a stream of notifications: the rest still count
+      }
+      const kind = kindOf(message);
+      // Checked by kindOf. A response has nothing to answer on this stream.
+      if (kind === 'request' || kind === 'notification') this.#listener.onMessage(message as UpstreamMessage);
+    };
+    const error = await readSse(incoming, { onEvent, onRetry: (ms) => (this.#serverRetryMs = ms) }).then(() => undefined, (e: unknown) => e ?? 'cut');
+    if (signal.aborted || this.#closed) return;
+    this.#listener.onEvent({ type: 'stream', state: 'ended', detail: error === undefined ? undefined : String(error) });
+    // An upstream that ends the stream on purpose (SSE polling) asked for `retry:`; otherwise come back quickly.
+    this.#retry(this.#serverRetryMs ?? backoffDelay(0, this.#budgetOptions.backoff));
   }
 
-  onGetStream(event: GetStreamEvent): void {
+  #refused(status: number, body: string): void {
     this.#settle();
     if (this.#closed) return;
-    switch (event.kind) {
-      case 'opened':
-        this.#budget = new RetryBudget(this.#budgetOptions);
-        this.#attempts = 0;
-        return this.#listener.onEvent({ type: 'stream', state: 'opened', detail: undefined });
-      case 'unsupported':
-        return this.#listener.onEvent({ type: 'stream', state: 'unsupported', detail: 'the upstream answered GET with 405' });
-      case 'rejected':
-        if (event.status === 409) {
-          // The upstream allows one GET stream per session; another gateway process holds it and relays it.
-          return this.#listener.onEvent({ type: 'stream', state: 'held-elsewhere', detail: 'HTTP 409' });
-        }
-        if (isSessionLostResponse(event.status, event.body)) return this.#listener.onSessionRejected(`GET answered ${event.status}`);
-        return this.#listener.onEvent({ type: 'stream', state: 'given-up', detail: `GET answered ${event.status}` });
-      case 'failed':
-        this.#listener.onEvent({ type: 'unreachable', during: 'stream', attempt: this.#attempts, error: String(event.error) });
-        return this.#retry(this.#budget.next(this.#serverRetryMs));
-      case 'ended':
-        this.#listener.onEvent({ type: 'stream', state: 'ended', detail: event.error === undefined ? undefined : String(event.error) });
-        // An upstream that ends the stream on purpose (SSE polling) asked for `retry:`; otherwise come back quickly.
-        return this.#retry(this.#serverRetryMs ?? backoffDelay(0, this.#budgetOptions.backoff));
-    }
+    if (status === 405) return this.#listener.onEvent({ type: 'stream', state: 'unsupported', detail: 'the upstream answered GET with 405' });
+    // The upstream allows one GET stream per session; another gateway process holds it and relays it.
+    if (status === 409) return this.#listener.onEvent({ type: 'stream', state: 'held-elsewhere', detail: 'HTTP 409' });
+    if (isSessionLostResponse(status, body)) return this.#listener.onSessionRejected(`GET answered ${status}`);
+    this.#listener.onEvent({ type: 'stream', state: 'given-up', detail: `GET answered ${status}` });
+  }
+
+  #failed(error: unknown): void {
+    this.#settle();
+    if (this.#closed) return;
+    this.#listener.onEvent({ type: 'unreachable', during: 'stream', attempt: this.#attempts, error: String(error) });
+    this.#retry(this.#budget.next(this.#serverRetryMs));
   }
 
   #retry(delayMs: number | undefined): void {

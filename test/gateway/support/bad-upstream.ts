@@ -1,7 +1,8 @@
 /**
  * An upstream that completes a normal handshake and then misbehaves on
  * purpose (garbage, the wrong content type, 500s, hangs): a real HTTP server
- * on loopback. Counts the requests it got after the handshake.
+ * on loopback. Counts the requests it got after the handshake (pings and the
+ * tool listing are answered normally and not counted).
  */
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { freePort } from '../../../harness/ports.js';
@@ -30,6 +31,8 @@ export async function badUpstream(mode: Mode): Promise<{ url: string; calls: () 
         return void res.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 'bad-session' }).end(JSON.stringify({ jsonrpc: '2.0', id: message.id, result }));
       }
       if (message.id === undefined) return void res.writeHead(202).end();
+      // The gateway pings a new session to learn that the upstream has read its standalone GET: a normal answer.
+      if (message.method === 'ping') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: message.id, result: {} }));
       if (message.method === 'tools/list') {
         const tools = [{ name: 'write', inputSchema: { type: 'object' } }];
         return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: message.id, result: { tools } }));
