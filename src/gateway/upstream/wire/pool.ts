@@ -5,10 +5,14 @@
  * sockets behind a fetch-shaped face, for the SDK transport where it is
  * still used (2026-07-28 upstreams, sdk-exchange.ts).
  *
- * Why not the built-in fetch (undici): it writes every request body as a
- * stream and builds a full WHATWG request and response around each call; on
- * a relayed call that was the largest single cost in the gateway's profile.
- * A request here is one `writev` of headers and body.
+ * Why node:http with a keep-alive Agent rather than the built-in fetch
+ * (undici, which keeps connections alive as well): measured on the bench
+ * machine, the same echo POST to the bench upstream, 8 sessions in parallel,
+ * cost the calling process 0.74 ms CPU per request through fetch and
+ * 0.28 ms through node:http (0.92 vs 0.37 ms one at a time). fetch writes
+ * every body as a stream and builds a WHATWG Request, Headers and Response
+ * per call; here a request is one `writev` of headers and body, and the
+ * answer is read off the socket's own stream.
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
