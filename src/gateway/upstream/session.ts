@@ -206,8 +206,10 @@ export class UpstreamSession {
       const state = this.#lifecycle.state;
       if (state === 'closed') throw new UpstreamClosedError(undefined, false);
       if (state === 'ready' && this.#link) {
-        if (stream && this.#streamOpening) await raceAbort(this.#streamOpening, signal);
-        return this.#link;
+        if (!stream || !this.#streamOpening) return this.#link;
+        await raceAbort(this.#streamOpening, signal);
+        // The upstream may have been lost (or the session replaced) while the stream opened: look again.
+        continue;
       }
       const pending = this.#establishing ?? this.#establish(state === 'idle' ? 'first use' : `retry after the upstream was lost`);
       this.#waiting++;
