@@ -125,6 +125,10 @@ export class GatewaySessionBackend implements SessionBackend {
       if (!isTypedFailure(error)) this.#deps.onError(error, `relay ${request.method}`);
       response = this.#deps.route.clientError(error, request.id);
     }
+    // A new upstream session (a re-initialize) is stored before its first answer goes out: a gateway killed right
+    // after that answer is continued on the same upstream session, not on the lost one (which would cost another
+    // initialize and the upstream session's state). An ordinary call has no write in flight and does not wait.
+    await this.#writer.flush();
     await this.#send(response, undefined);
   }
 

@@ -3,9 +3,10 @@
  * snapshot out whenever it may have changed (a handshake, a learned log
  * level, new tool annotations); this writes it only when it did change, with
  * one write in flight and the newest snapshot winning, so a burst of changes
- * costs at most two writes and a request never waits for one. `flush()` is
- * for the two moments that must wait: before a new session's initialize is
- * answered (so any instance can continue it) and at close.
+ * costs at most two writes and an ordinary call never waits for one.
+ * `flush()` is for the moments that must wait: before a new session's
+ * initialize is answered (so any instance can continue it), before an answer
+ * while a write is in flight (a re-initialized upstream session), and at close.
  */
 import type { UpstreamSnapshot } from '../link.js';
 
