@@ -51,8 +51,8 @@ export function gatewaySection(results: GatewayResults): string {
     '',
     `First call after an upstream restart (the new process already warmed by direct calls), minus the next call: median ${median(reinit).toFixed(1)} ms ` +
       `(${reinit.map((v) => v.toFixed(1)).join(', ')}). That is the gateway's cold re-initialize: 404, initialize in the client's name, initialized, re-send, ` +
-      'and the wait for the new upstream session\'s GET stream (this upstream sends its SSE headers only with a first event, so the wait runs to ' +
-      `\`streamOpenTimeout\`, 2 s by default). With \`streamOpenTimeout: 100\`: median ${median(short).toFixed(1)} ms (${short.map((v) => v.toFixed(1)).join(', ')}).`,
+      '(a client that declared no capabilities does not wait for the new upstream session\'s GET stream; one that did waits until a ping ' +
+      `comes back, at most \`streamOpenTimeout\`). With \`streamOpenTimeout: 100\`: median ${median(short).toFixed(1)} ms (${short.map((v) => v.toFixed(1)).join(', ')}).`,
     '',
     `Targets: added p50 <= ${GATEWAY_TARGETS.addedP50MsAtN1} ms at N=1, >= ${GATEWAY_TARGETS.throughputRatioAtN16}x direct req/s at N=16, re-initialize <= ${GATEWAY_TARGETS.reinitializeAddedMs} ms: ` +
       (misses.length === 0 ? 'all met.' : `missed: ${misses.join(', ')}.`),
