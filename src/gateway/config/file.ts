@@ -37,6 +37,7 @@ const UpstreamSchema = z.strictObject({
   requestRetries: budget.optional(),
   reconnect: budget.optional(),
   inputTimeout: duration.optional(),
+  maxMessageBytes: z.number().int().min(1024).optional(),
 });
 
 // Each entry is checked by its own kind's schema below (a `command` makes it a stdio upstream), so an error names
@@ -70,6 +71,7 @@ export function upstreamOptions(name: string, entry: UpstreamEntry, env: NodeJS.
   if (entry.era) options.era = entry.era;
   if (entry.forwardAuthorization !== undefined) options.forwardAuthorization = entry.forwardAuthorization;
   if (entry.standaloneStream !== undefined) options.standaloneStream = entry.standaloneStream;
+  if (entry.maxMessageBytes !== undefined) options.maxMessageBytes = entry.maxMessageBytes;
   const timeouts = [
     ['requestTimeoutMs', entry.requestTimeout, 'requestTimeout'],
     ['handshakeTimeoutMs', entry.handshakeTimeout, 'handshakeTimeout'],

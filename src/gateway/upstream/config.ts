@@ -5,7 +5,7 @@
  * not in the middle of a recovery. Header values arrive already expanded
  * (`${VAR}` is the config layer's job) and are never logged from here.
  */
-import type { StreamableHTTPReconnectionOptions } from '@modelcontextprotocol/client';
+import { STDIO_DEFAULT_MAX_BUFFER_SIZE, type StreamableHTTPReconnectionOptions } from '@modelcontextprotocol/client';
 import { DEFAULT_BACKOFF, type BackoffOptions, type BudgetOptions } from '../../client/backoff.js';
 import { UpstreamPool } from './wire/pool.js';
 
@@ -42,6 +42,12 @@ export interface UpstreamConfig {
   streamOpenTimeoutMs?: number;
   /** The connections to use (shared by a route's sessions, closed with it); a pool of its own by default. */
   pool?: UpstreamPool;
+  /**
+   * The largest message the upstream may send (a JSON answer, or one SSE event): beyond it the answer is cut and the
+   * request fails as a protocol error that may have run, so a broken upstream cannot exhaust the gateway's memory.
+   * Default 10 MiB, as the SDK's stdio framing.
+   */
+  maxMessageBytes?: number;
 }
 
 export interface ResolvedUpstreamConfig {
@@ -56,6 +62,7 @@ export interface ResolvedUpstreamConfig {
   standaloneStream: boolean;
   streamOpenTimeoutMs: number;
   pool: UpstreamPool;
+  maxMessageBytes: number;
 }
 
 export const UPSTREAM_DEFAULTS = {
@@ -68,10 +75,16 @@ export const UPSTREAM_DEFAULTS = {
   resumption: { maxRetries: 2, initialReconnectionDelay: 1_000, maxReconnectionDelay: 30_000, reconnectionDelayGrowFactor: 1.5 },
   standaloneStream: true,
   streamOpenTimeoutMs: 2_000,
+  maxMessageBytes: STDIO_DEFAULT_MAX_BUFFER_SIZE,
 } as const;
 
 function nonNegative(name: string, value: number): number {
   if (!Number.isFinite(value) || value < 0) throw new RangeError(`upstream ${name} must be a non-negative finite number, got ${value}`);
+  return value;
+}
+
+function atLeast(name: string, value: number, least: number): number {
+  if (!Number.isInteger(value) || value < least) throw new RangeError(`upstream ${name} must be an integer of at least ${least}, got ${value}`);
   return value;
 }
 
@@ -105,5 +118,6 @@ export function resolveUpstreamConfig(config: UpstreamConfig): ResolvedUpstreamC
     standaloneStream: config.standaloneStream ?? UPSTREAM_DEFAULTS.standaloneStream,
     streamOpenTimeoutMs: nonNegative('streamOpenTimeoutMs', config.streamOpenTimeoutMs ?? UPSTREAM_DEFAULTS.streamOpenTimeoutMs),
     pool: config.pool ?? new UpstreamPool(),
+    maxMessageBytes: atLeast('maxMessageBytes', config.maxMessageBytes ?? UPSTREAM_DEFAULTS.maxMessageBytes, 1024),
   };
 }

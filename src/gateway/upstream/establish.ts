@@ -33,6 +33,7 @@ export function targetFor(config: ResolvedUpstreamConfig, era?: UpstreamEra, ses
     headers: config.headers,
     pool: config.pool,
     resumption: config.resumption,
+    maxMessageBytes: config.maxMessageBytes,
     ...(sessionId !== undefined && { sessionId }),
     // A 2026-07-28 request carries its version in `_meta`; the transport derives the header from it.
     ...(era === 'legacy' && protocolVersion !== undefined && { protocolVersion }),

@@ -15,6 +15,8 @@ export interface ExchangeTarget {
   headers: Record<string, string>;
   pool: UpstreamPool;
   resumption: StreamableHTTPReconnectionOptions;
+  /** The largest message (a JSON answer, one SSE event) read from the upstream. */
+  maxMessageBytes: number;
   /** Sent as Mcp-Session-Id (legacy era, after initialize). */
   sessionId?: string;
   /** Sent as MCP-Protocol-Version on legacy requests; a 2026-07-28 request derives it from its `_meta`. */

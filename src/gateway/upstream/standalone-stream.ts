@@ -125,7 +125,7 @@ export class StandaloneStream {
       // Checked by kindOf. A response has nothing to answer on this stream.
       if (kind === 'request' || kind === 'notification') this.#listener.onMessage(message as UpstreamMessage);
     };
-    const error = await readSse(incoming, { onEvent, onRetry: (ms) => (this.#serverRetryMs = ms) }).then(() => undefined, (e: unknown) => e ?? 'cut');
+    const error = await readSse(incoming, { onEvent, onRetry: (ms) => (this.#serverRetryMs = ms) }, this.#target.maxMessageBytes).then(() => undefined, (e: unknown) => e ?? 'cut');
     if (signal.aborted || this.#closed) return;
     this.#listener.onEvent({ type: 'stream', state: 'ended', detail: error === undefined ? undefined : String(error) });
     // An upstream that ends the stream on purpose (SSE polling) asked for `retry:`; otherwise come back quickly.

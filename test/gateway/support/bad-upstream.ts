@@ -7,7 +7,10 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { freePort } from '../../../harness/ports.js';
 
-export type Mode = 'garbage-json' | 'garbage-sse' | 'html' | '500' | '500-rpc' | 'hang';
+export type Mode = 'garbage-json' | 'garbage-sse' | 'html' | '500' | '500-rpc' | 'hang' | 'endless-json' | 'endless-sse';
+
+/** What the endless modes have written when the gateway hung up (or when they gave up, at 64 MiB). */
+export const ENDLESS_LIMIT = 64 * 1024 * 1024;
 
 const servers: Server[] = [];
 
@@ -18,8 +21,25 @@ export function closeBadUpstreams(): void {
   }
 }
 
-export async function badUpstream(mode: Mode): Promise<{ url: string; calls: () => number }> {
+/** Writes `chunk` until the reader hangs up (or ENDLESS_LIMIT), then reports how much went out. */
+function endless(res: ServerResponse, chunk: string, done: (bytes: number) => void): void {
+  let bytes = 0;
+  const more = () => {
+    while (bytes < ENDLESS_LIMIT && !res.destroyed) {
+      bytes += chunk.length;
+      if (!res.write(chunk)) return void res.once('drain', more);
+    }
+    done(bytes);
+    res.end();
+  };
+  res.once('close', () => done(bytes));
+  more();
+}
+
+export async function badUpstream(mode: Mode): Promise<{ url: string; calls: () => number; written: Promise<number> }> {
   let calls = 0;
+  let wrote!: (bytes: number) => void;
+  const written = new Promise<number>((resolve) => (wrote = resolve));
   const server = createServer((req, res: ServerResponse) => {
     if (req.method !== 'POST') return void res.writeHead(405).end();
     let raw = '';
@@ -51,12 +71,20 @@ export async function badUpstream(mode: Mode): Promise<{ url: string; calls: () 
           return void res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: message.id, error: { code: -32603, message: 'tool crashed' } }));
         case 'hang':
           return; // never answers
+        case 'endless-json':
+          // A JSON answer that never ends: a string value that goes on and on.
+          res.writeHead(200, { 'content-type': 'application/json' }).write(`{"jsonrpc":"2.0","id":${JSON.stringify(message.id)},"result":{"content":[{"type":"text","text":"`);
+          return endless(res, 'x'.repeat(64 * 1024), wrote);
+        case 'endless-sse':
+          // One SSE event whose data line never ends.
+          res.writeHead(200, { 'content-type': 'text/event-stream' }).write('id: 1\nevent: message\ndata: {"jsonrpc":"2.0","result":"');
+          return endless(res, 'y'.repeat(64 * 1024), wrote);
       }
     });
   });
   servers.push(server);
   const port = await freePort();
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${port}/mcp`, calls: () => calls };
+  return { url: `http://127.0.0.1:${port}/mcp`, calls: () => calls, written };
 }
 

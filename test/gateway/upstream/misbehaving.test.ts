@@ -15,7 +15,7 @@ import {
   UpstreamProtocolError,
 } from '../../../src/gateway/upstream/index.js';
 import { freePort } from '../../../harness/ports.js';
-import { badUpstream, closeBadUpstreams } from '../support/bad-upstream.js';
+import { badUpstream, closeBadUpstreams, ENDLESS_LIMIT } from '../support/bad-upstream.js';
 import { call, observe, rpc } from '../support/session.js';
 
 async function failure(promise: Promise<unknown>): Promise<unknown> {
@@ -36,6 +36,23 @@ describe('a misbehaving or absent upstream', () => {
       assert.equal(upstream.calls(), 1);
       assert.ok(Date.now() - started < 4_000);
       assert.equal(toJsonRpcError(error, 9).error.code, -32003);
+      session.close();
+    });
+  }
+
+  for (const mode of ['endless-json', 'endless-sse'] as const) {
+    it(`${mode}: an answer over maxMessageBytes is cut there, a typed protocol error that may have run, not resumed or retried`, async () => {
+      const upstream = await badUpstream(mode);
+      const maxMessageBytes = 1024 * 1024;
+      const { session } = observe(upstream.url, { config: { requestTimeoutMs: 20_000, maxMessageBytes } });
+      const error = await failure(session.request(call('write', { text: 'x' })));
+      assert.ok(error instanceof UpstreamProtocolError, String(error));
+      assert.match(error.message, /over 1048576 bytes/);
+      assert.equal(error.mayHaveRun, true);
+      assert.equal(upstream.calls(), 1, 'sent once: no retry, no resumption');
+      // The gateway hung up near the bound instead of reading the 64 MiB the upstream would send.
+      const written = await upstream.written;
+      assert.ok(written < ENDLESS_LIMIT, `the upstream wrote ${written} bytes before the gateway hung up`);
       session.close();
     });
   }

@@ -28,7 +28,7 @@ import { parseRetryAfter } from '../../../client/backoff.js';
 import type { AttemptFacts } from '../../../client/classify.js';
 import { ExchangeFailure, type ExchangeResult, type ExchangeTarget } from '../exchange-outcome.js';
 import type { UpstreamMessage } from '../types.js';
-import { discard, mediaType, readText } from './body.js';
+import { discard, mediaType, OversizedMessageError, readMessage, readText } from './body.js';
 import { deleteHeaders, postHeaders } from './headers.js';
 import { kindOf } from './messages.js';
 import { sseAnswer, type AnswerState } from './sse-answer.js';
@@ -79,7 +79,7 @@ export async function wireExchange(target: ExchangeTarget, request: JSONRPCReque
   const type = mediaType(incoming.headers['content-type']);
   try {
     if (type === 'text/event-stream') return { response: await sseAnswer(target, request.id, incoming, options, state, facts), sessionId };
-    if (type === 'application/json') return { response: await jsonAnswer(incoming, request.id, options, state), sessionId };
+    if (type === 'application/json') return { response: await jsonAnswer(target, incoming, request.id, options, state), sessionId };
     discard(incoming);
   } catch (error) {
     throw fail(error);
@@ -89,9 +89,16 @@ export async function wireExchange(target: ExchangeTarget, request: JSONRPCReque
 }
 
 /** A JSON answer: one message or a batch, which must hold the response. */
-async function jsonAnswer(incoming: IncomingMessage, id: JSONRPCRequest['id'], options: WireExchangeOptions, state: AnswerState): Promise<JSONRPCResponse> {
+async function jsonAnswer(target: ExchangeTarget, incoming: IncomingMessage, id: JSONRPCRequest['id'], options: WireExchangeOptions, state: AnswerState): Promise<JSONRPCResponse> {
+  let text: string;
+  try {
+    text = await readMessage(incoming, target.maxMessageBytes);
+  } catch (error) {
+    if (error instanceof OversizedMessageError) state.garbled = error;
+    throw error;
+  }
   // A SyntaxError from here is "not MCP" (failures.ts), never retried.
-  const body: unknown = JSON.parse(await readText(incoming));
+  const body: unknown = JSON.parse(text);
   let answer: JSONRPCResponse | undefined;
   for (const message of Array.isArray(body) ? (body as unknown[]) : [body]) {
     const kind = kindOf(message);

@@ -13,7 +13,7 @@ import { sleep } from '../../../client/backoff.js';
 import type { AttemptFacts } from '../../../client/classify.js';
 import type { ExchangeTarget } from '../exchange-outcome.js';
 import type { UpstreamMessage } from '../types.js';
-import { discard, mediaType, readSse } from './body.js';
+import { discard, mediaType, OversizedMessageError, readSse } from './body.js';
 import { getHeaders } from './headers.js';
 import { kindOf } from './messages.js';
 
@@ -89,7 +89,7 @@ export function sseAnswer(
         drain = setTimeout(() => incoming.destroy(), DRAIN_MS);
         drain.unref();
       };
-      readSse(incoming, { onEvent, onRetry: (ms) => (state.serverRetryMs = ms) }).then(
+      readSse(incoming, { onEvent, onRetry: (ms) => (state.serverRetryMs = ms) }, target.maxMessageBytes).then(
         () => ended(undefined, drain),
         (error: unknown) => ended(error, drain),
       );
@@ -99,6 +99,11 @@ export function sseAnswer(
       clearTimeout(drain);
       if (answered) return;
       if (signal.aborted) return reject(signal.reason);
+      // An over-long event is the upstream's fault, not the network's: resuming would only send it again.
+      if (cause instanceof OversizedMessageError) {
+        state.garbled ??= cause;
+        return cut(cause);
+      }
       // Only a stream whose events have ids can be resumed; a POST stream without them is simply over.
       if (lastEventId === undefined) return cut(cause);
       void again(lastEventId);
