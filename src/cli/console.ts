@@ -11,7 +11,7 @@ import type { DurableApp } from '../runtime/app.js';
 import type { ApiKey } from '../runtime/auth/api-keys.js';
 import type { Mount, MountContext, MountFactory } from '../runtime/runtime-options.js';
 import { VERSION } from '../version.js';
-import { sessionStats } from '../store/session-stats.js';
+import { sessionStats } from '../store/index.js';
 import { listOf } from './runtime-flags.js';
 
 export const CONSOLE_FLAGS = { 'no-console': { type: 'boolean' }, operators: { type: 'string' } } as const;

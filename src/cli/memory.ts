@@ -10,9 +10,7 @@ import { MemoryError } from '../apps/memory/errors.js';
 import { memoryApp } from '../apps/memory/index.js';
 import { exportMemory } from '../apps/memory/transfer/export.js';
 import { importMemory, type ImportReport } from '../apps/memory/transfer/import.js';
-import { chooseDefaultStore } from '../store/index.js';
-import { openStore } from '../store/open.js';
-import type { Store } from '../store/store.js';
+import { chooseDefaultStore, openStore, type Store } from '../store/index.js';
 
 export const MEMORY_HELP = `durable-mcp memory: export and import the memory app's projects
 

@@ -10,7 +10,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
 import { MemoryError } from '../apps/memory/errors.js';
-import { StoreError, StoreQueryError } from '../store/errors.js';
+import { StoreError, StoreQueryError } from '../store/index.js';
 import { requireOperator, requireViewer, sessionMiddleware, type AuthSettings } from './auth/middleware.js';
 import { secretLoader } from './auth/secret.js';
 import type { ConsoleEnv } from './env.js';

@@ -7,7 +7,7 @@ import type { Registry } from 'prom-client';
 import type { AppLogger } from '../runtime/app.js';
 import type { ApiKey } from '../runtime/auth/api-keys.js';
 import type { Db } from '../apps/memory/sql.js';
-import type { SessionStats } from '../store/session-stats.js';
+import type { SessionStats } from '../store/index.js';
 
 export interface ConsoleOptions {
   /** The server's API keys; without any, the console is open to every caller (loopback only), as /mcp is. */

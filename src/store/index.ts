@@ -3,6 +3,7 @@ export { openStore } from './open.js';
 export { chooseDefaultStore, DEFAULT_STORE_DIR, type DefaultStore } from './default-store.js';
 export { CORE_MIGRATIONS, CORE_NAMESPACE } from './schema.js';
 export { parseStoreUrl, redactUrl } from './url.js';
+export { sessionStats, type DeploymentSessions, type SessionStats } from './session-stats.js';
 export {
   EmbeddedPostgresError,
   MigrationFailedError,

@@ -7,7 +7,7 @@
  * memory anyway.
  */
 import { randomBytes } from 'node:crypto';
-import type { StateRepository } from '../../store/records.js';
+import type { StateRepository } from '../../store/index.js';
 import type { SecretStore } from '../options.js';
 
 export const SECRET_NAME = 'cookie-secret-v1';

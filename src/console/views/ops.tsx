@@ -3,7 +3,7 @@
  * instance, its session counters and charts, and the fleet as the session
  * table shows it.
  */
-import type { SessionStats } from '../../store/session-stats.js';
+import type { SessionStats } from '../../store/index.js';
 import type { InstanceInfo, UpstreamHealth } from '../options.js';
 import type { Readings } from '../ops/readings.js';
 import { BarChart } from './chart.js';
