@@ -4,7 +4,7 @@ import { loadGatewayConfig } from '../gateway/config/file.js';
 import { createDurableGateway, defaultGatewayDeploymentId, type GatewayUpstreamOptions, type StdioUpstreamOptions } from '../gateway/gateway.js';
 import { isLoopback } from '../node/listen.js';
 import { CONSOLE_FLAGS, consoleChoice, consoleHelp, gatewayConsoleMount } from './console.js';
-import { parseDuration, parsePositiveInt, parseSize } from './durations.js';
+import { parseDuration, parsePositiveInt, parseSize } from '../units.js';
 import { cliEnv, parseRuntimeFlags, runUntilSignal, RUNTIME_FLAGS, RUNTIME_HELP } from './runtime-flags.js';
 
 export const GATEWAY_HELP = `durable-mcp gateway: durable sessions in front of an existing MCP server, unchanged

@@ -13,7 +13,7 @@ import { VERSION } from '../version.js';
 import { resolveLimits, type ConnectionLimits } from '../node/limits.js';
 import { assertBindAllowed, isLoopback, listen, type Listening } from '../node/listen.js';
 import { chooseDefaultStore } from '../store/index.js';
-import { parseDuration, parsePositiveInt } from './durations.js';
+import { parseDuration, parsePositiveInt } from '../units.js';
 
 export const RUNTIME_HELP = `  --port <n>                 TCP port (PORT; default 8080)
   --host <addr>              bind address (DURABLE_MCP_HOST; default 127.0.0.1).

@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { parseApiKeys, verifyToken } from '../../src/runtime/auth/api-keys.js';
-import { parseDuration } from '../../src/cli/durations.js';
+import { parseDuration } from '../../src/units.js';
 import { messagesOf, openSession, post } from '../support/http.js';
 import { tempDir } from '../support/postgres.js';
 import { CLI, startServer, type ServerProcess } from '../support/server-process.js';

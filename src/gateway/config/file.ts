@@ -17,7 +17,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { parseDuration } from '../../cli/durations.js';
+import { parseDuration } from '../../units.js';
 import type { HttpUpstreamOptions, StdioUpstreamOptions } from '../route.js';
 import { StdioEntrySchema, stdioUpstreamOptions } from './stdio-entry.js';
 import { expandVariables } from './expand.js';

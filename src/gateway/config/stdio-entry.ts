@@ -12,7 +12,7 @@
  *       idleTimeout: 5m
  */
 import { z } from 'zod';
-import { parseDuration, parseSize } from '../../cli/durations.js';
+import { parseDuration, parseSize } from '../../units.js';
 import type { StdioUpstreamOptions } from '../route.js';
 import { expandVariables } from './expand.js';
 

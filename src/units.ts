@@ -1,3 +1,9 @@
+/**
+ * Durations, sizes and counts as people write them in flags and config files.
+ * A leaf beside version.ts: the CLI and the gateway's config files both parse
+ * them, and the gateway must not import the CLI.
+ */
+
 /** Parses `250ms`, `30s`, `10m`, `24h`, `7d` or a bare number of milliseconds. */
 export function parseDuration(value: string, name: string): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(value.trim());
