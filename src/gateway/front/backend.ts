@@ -45,6 +45,11 @@ export class GatewaySessionBackend implements SessionBackend {
   /** Input requests (see input-shim.ts) sent to the client and not answered yet. */
   readonly #asking = new Map<string, Pending>();
   #asked = 0;
+  /**
+   * The client's initialize params, stored in the record as plain JSON. The cast holds wherever they are used: the
+   * SDK validates them when it serves the initialize, and a session whose initialize it refused is ended unserved.
+   */
+  readonly #clientParams: InitializeRequestParams;
   #transport: Transport | undefined;
   #closed = false;
 
@@ -68,8 +73,9 @@ export class GatewaySessionBackend implements SessionBackend {
       },
       onEvent: telemetry.onEvent,
     };
+    this.#clientParams = record.initializeParams as unknown as InitializeRequestParams;
     const identity = {
-      initialize: record.initializeParams as unknown as InitializeRequestParams,
+      initialize: this.#clientParams,
       ...(record.logLevel !== null && { logLevel: record.logLevel as LoggingLevel }),
       subscriptions: record.subscriptions,
     };
@@ -142,7 +148,7 @@ export class GatewaySessionBackend implements SessionBackend {
     if (!isInputRequired(first)) return first;
     return fulfilInputs(request, first, {
       maxRounds: this.#deps.route.inputRounds,
-      capabilities: (this.#request.record.initializeParams as unknown as InitializeRequestParams).capabilities,
+      capabilities: this.#clientParams.capabilities,
       ask: (method, params) => this.#ask(method, params, request.id),
       send: (again) => this.#link.request(again, options),
     });
