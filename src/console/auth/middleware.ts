@@ -95,7 +95,7 @@ function checkSameOrigin(c: Context<ConsoleEnv>): void {
     try {
       host = new URL(origin).host;
     } catch {
-      host = undefined;
+      host = undefined; // an Origin that is not a URL names no host: refused just below
     }
     if (host !== c.req.header('host')) throw new ConsolePageError(403, 'Cross-site form refused', 'Console forms must be sent from the console itself.');
   }

@@ -37,6 +37,7 @@ export function readPostmasterFile(dataDir: string): PostmasterFile | undefined 
   try {
     text = readFileSync(join(dataDir, POSTMASTER_PID), 'utf8');
   } catch {
+    // No file: no postmaster ran here, or it stopped cleanly. (An unreadable one fails the start in PostgreSQL itself.)
     return undefined;
   }
   const lines = text.split('\n');
@@ -101,6 +102,7 @@ function safeList(dir: string): string[] {
   try {
     return readdirSync(dir);
   } catch {
+    // No directory yet: no socket left in it to remove.
     return [];
   }
 }
