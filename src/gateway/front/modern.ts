@@ -94,7 +94,9 @@ function serverFor(ready: Prepared, upstream: Awaited<ReturnType<UpstreamLink['i
         void link.reply(refusal(message)).catch(() => undefined); // the upstream then fails its own call, which is answered below
         return;
       }
-      void ctx.mcpReq.notify(message as never).catch(() => undefined); // a notification for a client that left is nobody's loss
+      // notify() is typed per server notification; the upstream's is relayed as it came, unread (hence `never`).
+      // A notification for a client that left is nobody's loss.
+      void ctx.mcpReq.notify(message as never).catch(() => undefined);
     };
     let response: JSONRPCResponse;
     try {
