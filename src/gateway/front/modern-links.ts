@@ -58,7 +58,9 @@ export class ModernLinks {
     } else {
       entry = this.#load(route, principal, key, identity);
       this.#entries.set(cacheKey, entry);
-      entry.catch(() => this.#entries.delete(cacheKey));
+      const loading = entry;
+      // Only this entry: it may have been evicted meanwhile and the key taken by a newer load, which must stay.
+      entry.catch(() => this.#entries.get(cacheKey) === loading && this.#entries.delete(cacheKey));
       this.#evict();
     }
     return (await entry).link;
