@@ -2,15 +2,18 @@
  * The life of one front session's upstream session, in one place:
  *
  *   idle ──> initializing ──> ready <──> reinitializing ──> lost
- *     │            │            ^                            │
- *     │            └─> idle     └──── restored (snapshot)    └──> reinitializing
+ *     │            │            ^  │                         │
+ *     │            └─> idle     │  └──> lost (stream refused) └──> reinitializing
+ *     │                         └──── restored (snapshot)
  *     └──────────────────────────────────> (any) ──> closed
  *
  * `idle`: no upstream session yet. `ready`: one is in use (created here, or
  * restored from a snapshot written by any process). `reinitializing`: the
  * upstream lost it and a new one is being made with the client's own
  * params; requests queue behind it. `lost`: that failed (the upstream stayed
- * away); the next request tries again. `closed` is final. Each transition is
+ * away), or the upstream refused the session on its standalone stream and
+ * nothing needs it before the client's next request; that request makes a
+ * new one. `closed` is final. Each transition is
  * reported once, through the injected event hook (logs and metrics).
  */
 import type { UpstreamEvent, UpstreamState } from './types.js';
@@ -18,7 +21,7 @@ import type { UpstreamEvent, UpstreamState } from './types.js';
 const ALLOWED: Readonly<Record<UpstreamState, readonly UpstreamState[]>> = {
   idle: ['initializing', 'ready', 'closed'],
   initializing: ['ready', 'idle', 'closed'],
-  ready: ['reinitializing', 'closed'],
+  ready: ['reinitializing', 'lost', 'closed'],
   reinitializing: ['ready', 'lost', 'closed'],
   lost: ['reinitializing', 'closed'],
   closed: [],

@@ -8,9 +8,12 @@
  * when they cannot change anything (retry-rules.ts, shared with the client).
  * The life cycle is the explicit state machine in lifecycle.ts; requests
  * arriving while a handshake runs wait for it (the queue).
+ *
+ * Over 300 lines on purpose: this class is the one owner of that life
+ * cycle, and every transition it makes is in this file.
  */
 import { randomUUID } from 'node:crypto';
-import type { ClientCapabilities, InitializeResult, JSONRPCNotification, JSONRPCRequest, JSONRPCResponse, RequestId } from '@modelcontextprotocol/client';
+import type { InitializeResult, JSONRPCNotification, JSONRPCRequest, JSONRPCResponse, RequestId } from '@modelcontextprotocol/client';
 import { anySignal } from '../../client/attempts.js';
 import { RecoveryFailedError } from '../../client/errors.js';
 import { SessionState } from '../../client/session-state.js';
@@ -19,12 +22,13 @@ import type { ResolvedUpstreamConfig } from './config.js';
 import { UpstreamClosedError, UpstreamUnsupportedError } from './errors.js';
 import { connectWithRetry, ownRequests, targetFor, type EstablishDeps } from './establish.js';
 import { NOTHING_REPLAYED, recheckLists, replayState } from './resync.js';
-import { exchange, post, terminate, type ExchangeTarget } from './exchange.js';
+import { post, terminate, type ExchangeTarget } from './exchange.js';
 import type { Established } from './handshake.js';
 import { Lifecycle } from './lifecycle.js';
 import { relay, relayReply, type Link, type RelayHost } from './relay.js';
 import { linkOf, snapshotOf } from './snapshot.js';
-import { StandaloneStream } from './standalone-stream.js';
+import type { StandaloneStream } from './standalone-stream.js';
+import { canBeAsked, openSessionStream } from './session-stream.js';
 import { raceAbort, Stopper } from './wait.js';
 import { guardedHooks } from './hooks.js';
 import type { FrontIdentity, RecreateReason, UpstreamEra, UpstreamHooks, UpstreamMessage, UpstreamRequestOptions, UpstreamSnapshot, UpstreamState } from './types.js';
@@ -228,6 +232,16 @@ export class UpstreamSession {
     await this.#establish(`upstream session lost (${reason})`);
   }
 
+  /** `failed` lost its session upstream: the next request makes a new one (without first meeting the 404). */
+  #lose(failed: Link, reason: RecreateReason): void {
+    if (this.#link !== failed || this.#lifecycle.state !== 'ready') return;
+    this.#lostReason = reason;
+    this.#link = undefined;
+    this.#stream?.close();
+    this.#stream = undefined;
+    this.#lifecycle.to('lost', `upstream session lost (${reason}); a new one on the next request`, failed.sessionId, this.#generation);
+  }
+
   // ---- internals ----
 
   #restore(snapshot: UpstreamSnapshot): void {
@@ -287,27 +301,25 @@ export class UpstreamSession {
 
   #openStream(link: Link): void {
     if (!this.#config.standaloneStream || link.era !== 'legacy' || link.sessionId === undefined) return;
-    this.#stream = new StandaloneStream(this.#target(link), this.#config.reconnectBudget, {
-      onMessage: (message) => this.#deliver(message),
-      onSessionRejected: () => {
-        this.#recover(link, 'stream-rejected').catch(() => undefined); // reported through transition events; the next request retries
+    const { stream, listening } = openSessionStream(this.#config, this.#target(link), this.#identity.initialize.capabilities, {
+      closing: this.#closing.signal,
+      nextId: () => this.#nextId(),
+      listener: {
+        onMessage: (message) => this.#deliver(message),
+        onSessionRejected: () => {
+          // At once only for a session the upstream may push something to (resource updates, requests to a client
+          // that can be asked); any other is re-established by its next request, so an upstream restart does not
+          // bring every idle session back at the same moment, a herd on the new process.
+          if (this.#state.subscriptions.size === 0 && !canBeAsked(this.#identity.initialize.capabilities)) return this.#lose(link, 'stream-rejected');
+          this.#recover(link, 'stream-rejected').catch(() => undefined); // reported through transition events; the next request retries
+        },
+        onEvent: this.#hooks.onEvent,
       },
-      onEvent: this.#hooks.onEvent,
     });
-    this.#stream.open();
-    // What the upstream sends before its stream exists is dropped (the SDK servers do). Only a client that can be
-    // asked something (sampling, elicitation, roots...) has anything to lose there that a request of its own
-    // would wait for: notifications sent before a stream exists are lost for a direct client as well.
-    if (!canBeAsked(this.#identity.initialize.capabilities)) return;
-    const probe = () => exchange(this.#target(link), { jsonrpc: '2.0', id: this.#nextId(), method: 'ping' }, { signal: anySignal(AbortSignal.timeout(this.#config.streamOpenTimeoutMs), this.#closing.signal) });
-    const opening = this.#stream.listening(probe, this.#config.streamOpenTimeoutMs).finally(() => {
+    this.#stream = stream;
+    const opening = listening?.finally(() => {
       if (this.#streamOpening === opening) this.#streamOpening = undefined;
     });
     this.#streamOpening = opening;
   }
-}
-
-/** Whether a server may send this client requests of its own: it declared some capability (sampling, roots, ...). */
-function canBeAsked(capabilities: ClientCapabilities | undefined): boolean {
-  return capabilities !== undefined && Object.keys(capabilities).length > 0;
 }

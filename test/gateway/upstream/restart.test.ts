@@ -3,12 +3,16 @@
  * each kind of upstream: every call succeeds, every write lands exactly
  * once, and each restart costs exactly one upstream initialize, made with
  * the front client's own info and capabilities. A 2026-07-28 upstream has no
- * session to lose: nothing is re-initialized.
+ * session to lose: nothing is re-initialized. When the upstream's stream
+ * refuses the session after a restart, only a session the upstream may push
+ * something to is re-established at once; an idle one waits for its next
+ * request, so a restart does not bring every session back at the same time.
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { killAll } from '../../../harness/process.js';
-import { CLIENT, call, observe, textOf } from '../support/session.js';
+import { waitFor } from '../../../harness/timeout.js';
+import { CLIENT, call, observe, rpc, textOf } from '../support/session.js';
 import { UpstreamFixture, type UpstreamKind } from '../support/upstreams.js';
 
 after(killAll);
@@ -76,4 +80,37 @@ describe('UpstreamSession across upstream restarts', () => {
       }
     });
   }
+
+  it('a stream refused after a restart: an idle session waits for its next request, a subscribed one comes back at once', async () => {
+    const upstream = await UpstreamFixture.start('sdk-v2-404');
+    const quiet = { ...CLIENT, capabilities: {} };
+    const idle = observe(upstream.url, { identity: { initialize: { ...quiet, clientInfo: { name: 'idle', version: '1' } } } });
+    const subscribed = observe(upstream.url, { identity: { initialize: { ...quiet, clientInfo: { name: 'subscribed', version: '1' } } } });
+    try {
+      await idle.session.initialize();
+      await subscribed.session.initialize();
+      await subscribed.session.request(rpc('resources/subscribe', { uri: 'mem://note' }));
+      const all = () => upstream.server.events().filter((e) => e.event === 'initialize').map((e) => e.clientName);
+      assert.deepEqual(all().sort(), ['idle', 'subscribed']);
+      const initializes = () => all().slice(2);
+      await upstream.kill();
+      await upstream.restart();
+      // Both streams come back and are refused; only the subscribed session makes a new upstream session.
+      await waitFor(() => idle.transitions().includes('ready>lost'), 10_000, 'the idle session to learn its upstream session is gone');
+      await waitFor(() => subscribed.recreated.length === 1, 10_000, 'the subscribed session to be re-established');
+      assert.equal(subscribed.recreated[0]!.reason, 'stream-rejected');
+      assert.deepEqual(initializes(), ['subscribed'], 'nothing initialized for the idle session yet');
+      // Its next request makes the new upstream session at once (no 404 first) and runs once.
+      assert.equal(textOf(await idle.session.request(call('append', { line: 'after' }))), 'appended after');
+      assert.deepEqual(initializes(), ['subscribed', 'idle']);
+      assert.equal(idle.recreated.length, 1);
+      assert.equal(idle.recreated[0]!.reason, 'stream-rejected');
+      assert.deepEqual(idle.transitions(), ['idle>initializing', 'initializing>ready', 'ready>lost', 'lost>reinitializing', 'reinitializing>ready']);
+      assert.deepEqual(upstream.writes(), ['after']);
+    } finally {
+      idle.session.close();
+      subscribed.session.close();
+      await upstream.dispose();
+    }
+  });
 });
