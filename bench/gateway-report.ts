@@ -50,7 +50,7 @@ export function gatewaySection(results: GatewayResults): string {
     ...rows,
     '',
     `First call after an upstream restart (the new process already warmed by direct calls), minus the next call: median ${median(reinit).toFixed(1)} ms ` +
-      `(${reinit.map((v) => v.toFixed(1)).join(', ')}). That is the gateway's cold re-initialize: 404, initialize in the client's name, initialized, re-send, ` +
+      `(${reinit.map((v) => v.toFixed(1)).join(', ')}). That is the gateway's cold re-initialize: the lost session noticed (a 404, or the upstream's stream refused it already), initialize in the client's name, initialized, re-send, ` +
       '(a client that declared no capabilities does not wait for the new upstream session\'s GET stream; one that did waits until a ping ' +
       `comes back, at most \`streamOpenTimeout\`). With \`streamOpenTimeout: 100\`: median ${median(short).toFixed(1)} ms (${short.map((v) => v.toFixed(1)).join(', ')}).`,
     '',
