@@ -10,7 +10,6 @@
  */
 import { createHash } from 'node:crypto';
 import type { ClientCapabilities, Implementation, InitializeRequestParams, JSONRPCNotification, JSONRPCResponse } from '@modelcontextprotocol/client';
-import type { StateRepository } from '../../store/index.js';
 import type { UpstreamLink } from '../link.js';
 import { MODERN_PROTOCOL_VERSION } from '../upstream/envelope.js';
 import type { UpstreamMessage } from '../upstream/types.js';
@@ -36,11 +35,20 @@ interface Entry {
 /** State scope of a principal's 2026-07-28 links; the key names the route and the identity. */
 export const modernScope = (principal: string) => `gateway-client:${principal}`;
 
+/**
+ * Where link snapshots are kept: the part of the store's key-value state the links use (the runtime hands the gateway
+ * `ctx.store.state`; naming only these two methods keeps the gateway off the store's own types).
+ */
+export interface LinkState {
+  get(scope: string, key: string): Promise<unknown>;
+  set(scope: string, key: string, value: unknown): Promise<void>;
+}
+
 export class ModernLinks {
   readonly #entries = new Map<string, Promise<Entry>>();
 
   constructor(
-    private readonly state: StateRepository,
+    private readonly state: LinkState,
     private readonly maxLinks: number,
     private readonly hooks: ModernLinkHooks,
     private readonly onError: (error: unknown, context: string) => void,

@@ -15,9 +15,10 @@ import { withEnvelope } from './envelope.js';
 import { UpstreamClosedError } from './errors.js';
 import { exchange, ExchangeFailure, type ExchangeTarget } from './exchange.js';
 import { asTypedError } from './failures.js';
-import { handshake, type Established } from './handshake.js';
-import type { OwnRequest } from './resync.js';
-import type { UpstreamEra, UpstreamEvent } from './types.js';
+import { handshake, type Established, type Link } from './handshake.js';
+import { NOTHING_REPLAYED, recheckLists, replayState, type OwnRequest, type Replayed, type ReplayState } from './resync.js';
+import type { UpstreamCatalog } from './catalog.js';
+import type { ListKind, UpstreamEra, UpstreamEvent } from './types.js';
 
 export interface EstablishDeps {
   config: ResolvedUpstreamConfig;
@@ -71,3 +72,32 @@ export function ownRequests(deps: EstablishDeps, target: ExchangeTarget, era: Up
   };
 }
 
+
+export interface Renewed {
+  link: Link;
+  replayed: Replayed;
+  listsChanged: ListKind[];
+}
+
+/**
+ * The whole sequence for a new upstream session: the handshake (retried while the upstream is unreachable; its
+ * failure is what this throws), then, in parallel, the standalone stream opened by `opened`, the client's state
+ * replayed and the lists it has seen compared. A 2026-07-28 upstream has no session to replay state into: the log
+ * level travels in each request's `_meta`.
+ */
+export async function renew(
+  deps: EstablishDeps,
+  era: EraPreference,
+  generation: number,
+  client: { catalog: UpstreamCatalog; state: ReplayState },
+  opened: (link: Link) => void,
+): Promise<Renewed> {
+  const link: Link = { ...(await connectWithRetry(deps, era)), generation };
+  opened(link);
+  const own = ownRequests(deps, targetFor(deps.config, link.era, link.sessionId, link.protocolVersion), link.era);
+  const [replayed, listsChanged] = await Promise.all([
+    link.era === 'modern' ? NOTHING_REPLAYED : replayState(own, link.result.capabilities, client.state, deps.emit),
+    recheckLists(own, client.catalog),
+  ]);
+  return { link, replayed, listsChanged };
+}

@@ -32,6 +32,11 @@ export interface Established {
   result: InitializeResult;
 }
 
+/** An established upstream session in use, numbered: every re-initialization makes the next generation. */
+export interface Link extends Established {
+  generation: number;
+}
+
 export interface HandshakeInput {
   /** The upstream, without a session. */
   target: ExchangeTarget;

@@ -22,15 +22,11 @@ import { UpstreamClosedError } from './errors.js';
 import { freshProgress, settle, type Progress } from './settle.js';
 import { exchange, ExchangeFailure, post, type ExchangeTarget } from './exchange.js';
 import { asTypedError, errorResponseIn, verdict } from './failures.js';
-import type { Established } from './handshake.js';
+import type { Link } from './handshake.js';
 import type { FrontIdentity, RecreateReason, UpstreamEvent, UpstreamMessage, UpstreamRequestOptions } from './types.js';
 import type { Stopper } from './wait.js';
 
 /** One upstream session as requests use it; replaced, never mutated, when the upstream loses it. */
-export interface Link extends Established {
-  generation: number;
-}
-
 /** What the relay needs from the session that owns it. */
 export interface RelayHost {
   readonly config: ResolvedUpstreamConfig;

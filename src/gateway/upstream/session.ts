@@ -20,12 +20,11 @@ import { SessionState } from '../../client/session-state.js';
 import { UpstreamCatalog } from './catalog.js';
 import type { ResolvedUpstreamConfig } from './config.js';
 import { UpstreamClosedError, UpstreamUnsupportedError } from './errors.js';
-import { connectWithRetry, ownRequests, targetFor, type EstablishDeps } from './establish.js';
-import { NOTHING_REPLAYED, recheckLists, replayState } from './resync.js';
+import { renew, targetFor, type EstablishDeps, type Renewed } from './establish.js';
 import { post, terminate, type ExchangeTarget } from './exchange.js';
-import type { Established } from './handshake.js';
+import type { Link } from './handshake.js';
 import { Lifecycle } from './lifecycle.js';
-import { relay, relayReply, type Link, type RelayHost } from './relay.js';
+import { relay, relayReply, type RelayHost } from './relay.js';
 import { linkOf, snapshotOf } from './snapshot.js';
 import type { StandaloneStream } from './standalone-stream.js';
 import { canBeAsked, openSessionStream } from './session-stream.js';
@@ -268,24 +267,17 @@ export class UpstreamSession {
     this.#stream?.close();
     this.#stream = undefined;
     const deps: EstablishDeps = { config: this.#config, client: this.#identity.initialize, closing: this.#closing.signal, nextId: () => this.#nextId(), emit: this.#hooks.onEvent };
-    let established: Established;
+    let renewed: Renewed;
     try {
-      established = await connectWithRetry(deps, this.#era ?? this.#config.era);
+      // The standalone stream opens alongside the replay and the list checks; requests that need it wait for it in #ready.
+      renewed = await renew(deps, this.#era ?? this.#config.era, this.#generation + 1, { catalog: this.#catalog, state: this.#state }, (link) => this.#openStream(link));
     } catch (error) {
       if (this.#lifecycle.state === 'closed') throw new UpstreamClosedError(undefined, false);
       this.#lifecycle.to(initial ? 'idle' : 'lost', `handshake failed: ${error instanceof Error ? error.message : String(error)}`, undefined, this.#generation);
       throw initial ? error : new RecoveryFailedError(undefined, 0, error);
     }
-    const link: Link = { ...established, generation: ++this.#generation };
-    const target = this.#target(link);
-    // The standalone stream opens alongside the replay and the list checks; requests that need it wait for it in #ready.
-    this.#openStream(link);
-    const own = ownRequests(deps, target, link.era);
-    const [replayed, listsChanged] = await Promise.all([
-      // A 2026-07-28 upstream has no session to apply them to: the log level travels in each request's `_meta`.
-      link.era === 'modern' ? NOTHING_REPLAYED : replayState(own, link.result.capabilities, this.#state, this.#hooks.onEvent),
-      recheckLists(own, this.#catalog),
-    ]);
+    const { link, replayed, listsChanged } = renewed;
+    this.#generation = link.generation;
     if (this.#closing.signal.aborted) throw new UpstreamClosedError(undefined, false);
     this.#era = link.era;
     this.#link = link;

@@ -6,7 +6,7 @@
 import type { InitializeResult } from '@modelcontextprotocol/client';
 import type { SessionState } from '../../client/session-state.js';
 import type { UpstreamCatalog } from './catalog.js';
-import type { Link } from './relay.js';
+import type { Link } from './handshake.js';
 import type { UpstreamSnapshot } from './types.js';
 
 export function snapshotOf(link: Link, catalog: UpstreamCatalog, state: SessionState): UpstreamSnapshot {
