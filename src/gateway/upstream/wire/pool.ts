@@ -32,15 +32,30 @@ export interface WireRequest {
 export interface PoolOptions {
   /** Headers decided per request at send time (the client's own Authorization, when forwarded); they win. */
   extraHeaders?: () => Record<string, string> | undefined;
+  /** How long a connection may sit unused in the pool before the pool closes it. Default IDLE_SOCKET_MS. */
+  idleSocketMs?: number;
 }
 
+/**
+ * Below the idle timeout of the servers most MCP servers run on (uvicorn and so FastMCP, Starlette, Node: 5 s).
+ * A request written on a connection the upstream is closing at that moment is lost in a way that looks like a crash
+ * during the call, an unknown outcome for a write that never ran; closing first avoids the race. A server that
+ * announces its own timeout (`Keep-Alive: timeout=N`) is honoured by Node's agent, a second before it.
+ */
+export const IDLE_SOCKET_MS = 4_000;
+
 export class UpstreamPool {
-  readonly #http = new HttpAgent({ keepAlive: true });
-  readonly #https = new HttpsAgent({ keepAlive: true });
+  readonly #http: HttpAgent;
+  readonly #https: HttpsAgent;
   readonly #extra: PoolOptions['extraHeaders'];
 
   constructor(options: PoolOptions = {}) {
     this.#extra = options.extraHeaders;
+    // An agent's `timeout` closes a socket idle in the pool; on a socket in use it only emits 'timeout', which
+    // nothing here listens to, so a long call or an open SSE stream is not cut by it.
+    const timeout = options.idleSocketMs ?? IDLE_SOCKET_MS;
+    this.#http = new HttpAgent({ keepAlive: true, timeout });
+    this.#https = new HttpsAgent({ keepAlive: true, timeout });
   }
 
   /**
