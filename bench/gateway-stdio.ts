@@ -84,8 +84,9 @@ async function killServer(link: StdioUpstreamSession): Promise<void> {
   if (pgid === undefined) return;
   const members = groupMembers(pgid);
   for (const m of members) process.kill(m.pid, 'SIGKILL');
-  const killed = new Set(members.map((m) => m.pid));
-  while (groupMembers(pgid).some((m) => killed.has(m.pid) && m.state !== 'Z')) await new Promise((r) => setTimeout(r, 5));
+  // Measured from when the link knows its child is gone (a crash between calls), not from a zombie in /proc: a
+  // killed node process shows Z while its threads still hold the pipes, and a call written then has an unknown outcome.
+  while (link.pid === pgid) await new Promise((r) => setTimeout(r, 5));
 }
 
 async function bench(server: Server): Promise<void> {

@@ -7,7 +7,7 @@
  * client gets OutcomeUnknownError. One deadline bounds it all.
  */
 import type { JSONRPCRequest, JSONRPCResponse, RequestId } from '@modelcontextprotocol/client';
-import { RetryBudget, sleep } from '../../client/backoff.js';
+import { RetryBudget } from '../../client/backoff.js';
 import type { Failure } from '../../client/classify.js';
 import { OutcomeUnknownError, type RequestDescription } from '../../client/errors.js';
 import { RetryRules } from '../../client/retry-rules.js';
@@ -97,8 +97,10 @@ async function run(
         host.emit({ type: 'retry', method: message.method, tool: request.tool, reason: 'session-lost', attempt: progress.sends + 1, delayMs: 0 });
         break;
       case 'retry':
-        host.emit({ type: 'retry', method: message.method, tool: request.tool, reason: decision.reason, attempt: progress.sends + 1, delayMs: decision.delayMs });
-        await sleep(decision.delayMs, signal);
+        // A safe request whose child died goes to its replacement at once: the backoff is for an upstream that comes
+        // back on its own, while here the next ready() starts the new child. The budget spent deciding still bounds a
+        // server that dies on every try.
+        host.emit({ type: 'retry', method: message.method, tool: request.tool, reason: decision.reason, attempt: progress.sends + 1, delayMs: 0 });
         break;
     }
   }

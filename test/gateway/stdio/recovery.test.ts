@@ -83,6 +83,8 @@ describe('stdio upstream: the child dies', () => {
       await crash(rig, pidOf(link));
       assert.match(textOf(await read), /^read done by \d+$/);
       assert.equal(rig.log('call').filter((e) => e.tool === 'slow_read').length, 2, 'the read ran again on the new child');
+      const retries = events.flatMap((e) => (e.type === 'retry' && e.method === 'tools/call' ? [e] : []));
+      assert.deepEqual(retries.map((e) => [e.reason, e.delayMs]), [['outcome-unknown', 0]], 'sent to the new child at once, not after a backoff');
 
       assert.equal(textOf(await link.request(call('append', { line: 'after' }))), 'appended after');
       assert.deepEqual(rig.writes(), ['after'], 'the cut write never completed and never ran again');
