@@ -1,6 +1,7 @@
 /** Small helpers shared by the store tests. */
 import { randomUUID } from 'node:crypto';
-import type { NewSession } from '../../src/store/index.js';
+import assert from 'node:assert/strict';
+import { openStore, type NewSession } from '../../src/store/index.js';
 
 export function uid(prefix: string): string {
   return `${prefix}-${randomUUID()}`;
@@ -43,3 +44,19 @@ export async function until(check: () => boolean, timeoutMs: number, what: strin
 
 /** The compiled store module, for child processes (`node -e`). */
 export const STORE_MODULE = new URL('../../src/store/index.js', import.meta.url).href;
+
+/**
+ * After a SIGKILL during a burst of numbered inserts into `crash`: every row a writer saw acknowledged (up to
+ * `acked`) is in the reopened store, with no gap.
+ */
+export async function expectAcknowledgedRows(url: string, acked: number): Promise<void> {
+  const store = await openStore({ url });
+  try {
+    const res = await store.db.query<{ n: bigint; max: number }>('SELECT count(*) AS n, max(n) AS max FROM crash');
+    const row = res.rows[0]!;
+    assert.ok(row.max >= acked, `max ${row.max} >= acked ${acked}`);
+    assert.equal(row.n, BigInt(row.max), 'no gaps');
+  } finally {
+    await store.close();
+  }
+}
