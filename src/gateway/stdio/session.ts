@@ -16,12 +16,12 @@
 import { randomUUID } from 'node:crypto';
 import type { InitializeResult, JSONRPCNotification, JSONRPCRequest, JSONRPCResponse, RequestId } from '@modelcontextprotocol/client';
 import { RecoveryFailedError, type RequestDescription } from '../../client/errors.js';
-import { SessionState } from '../../client/session-state.js';
+import type { SessionState } from '../../client/session-state.js';
 import { UpstreamCatalog } from '../upstream/catalog.js';
 import { UpstreamCapacityError, UpstreamClosedError, UpstreamRejectedError } from '../upstream/errors.js';
 import { guardedHooks } from '../upstream/hooks.js';
 import { Lifecycle } from '../upstream/lifecycle.js';
-import { linkOf, snapshotOf } from '../upstream/snapshot.js';
+import { clientStateOf, linkOf, snapshotOf } from '../upstream/snapshot.js';
 import type { FrontIdentity, RecreateReason, UpstreamEra, UpstreamHooks, UpstreamMessage, UpstreamRequestOptions, UpstreamSnapshot, UpstreamState } from '../upstream/types.js';
 import { raceAbort, Stopper } from '../upstream/wait.js';
 import type { Pending } from './channel.js';
@@ -72,7 +72,7 @@ export class StdioUpstreamSession implements UpstreamLink {
     this.#lifecycle = new Lifecycle(this.#hooks.onEvent);
     const snapshot = options.snapshot;
     this.#catalog = new UpstreamCatalog(snapshot);
-    this.#state = SessionState.restored(options.client.logLevel ?? snapshot?.logLevel, options.client.subscriptions ?? snapshot?.subscriptions ?? []);
+    this.#state = clientStateOf(options.client, snapshot);
     this.#generation = snapshot?.generation ?? 0;
     this.#idle = new IdleTimer(this.#supervisor.config.idleTimeoutMs, () => this.#idleStop());
     this.#host = {

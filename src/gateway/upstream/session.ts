@@ -16,7 +16,7 @@ import { randomUUID } from 'node:crypto';
 import type { InitializeResult, JSONRPCNotification, JSONRPCRequest, JSONRPCResponse, RequestId } from '@modelcontextprotocol/client';
 import { anySignal } from '../../client/attempts.js';
 import { RecoveryFailedError } from '../../client/errors.js';
-import { SessionState } from '../../client/session-state.js';
+import type { SessionState } from '../../client/session-state.js';
 import { UpstreamCatalog } from './catalog.js';
 import type { ResolvedUpstreamConfig } from './config.js';
 import { UpstreamClosedError, UpstreamUnsupportedError } from './errors.js';
@@ -25,7 +25,7 @@ import { post, terminate, type ExchangeTarget } from './exchange.js';
 import type { Link } from './handshake.js';
 import { Lifecycle } from './lifecycle.js';
 import { relay, relayReply, type RelayHost } from './relay.js';
-import { linkOf, snapshotOf } from './snapshot.js';
+import { clientStateOf, linkOf, snapshotOf } from './snapshot.js';
 import type { StandaloneStream } from './standalone-stream.js';
 import { canBeAsked, openSessionStream } from './session-stream.js';
 import { raceAbort, Stopper } from './wait.js';
@@ -71,7 +71,7 @@ export class UpstreamSession {
     this.#lifecycle = new Lifecycle(this.#hooks.onEvent);
     const snapshot = options.snapshot;
     this.#catalog = new UpstreamCatalog(snapshot);
-    this.#state = SessionState.restored(options.client.logLevel ?? snapshot?.logLevel, options.client.subscriptions ?? snapshot?.subscriptions ?? []);
+    this.#state = clientStateOf(options.client, snapshot);
     this.#generation = snapshot?.generation ?? 0;
     this.#host = {
       config: this.#config,

@@ -4,10 +4,10 @@
  * secret is (upstream credentials live in the config, never in a snapshot).
  */
 import type { InitializeResult } from '@modelcontextprotocol/client';
-import type { SessionState } from '../../client/session-state.js';
+import { SessionState } from '../../client/session-state.js';
 import type { UpstreamCatalog } from './catalog.js';
 import type { Link } from './handshake.js';
-import type { UpstreamSnapshot } from './types.js';
+import type { FrontIdentity, UpstreamSnapshot } from './types.js';
 
 export function snapshotOf(link: Link, catalog: UpstreamCatalog, state: SessionState): UpstreamSnapshot {
   const { capabilities, serverInfo, instructions } = link.result;
@@ -35,4 +35,9 @@ export function linkOf(snapshot: UpstreamSnapshot): Link {
     ...(snapshot.instructions !== undefined && { instructions: snapshot.instructions }),
   };
   return { era: snapshot.era, sessionId: snapshot.sessionId, protocolVersion: snapshot.protocolVersion, result, generation: snapshot.generation };
+}
+
+/** The client's log level and subscriptions: what the front session stored wins over an older snapshot's. */
+export function clientStateOf(client: FrontIdentity, snapshot: UpstreamSnapshot | undefined): SessionState {
+  return SessionState.restored(client.logLevel ?? snapshot?.logLevel, client.subscriptions ?? snapshot?.subscriptions ?? []);
 }
